@@ -1,0 +1,71 @@
+# GPIO aggregator for Linux 6.12: build, boot and test.
+#
+# The product lives at its kernel paths (drivers/, include/, Documentation/,
+# tools/); everything here only drives the scripts in harness/, which say
+# what they do at their top. All output, logs included, goes to out/.
+#
+#   make run        build, boot, and show the aggregator at work
+#   make test       every test and check; ends with "N passed, M failed"
+#
+# Other targets:
+#   make deps       install the Debian packages needed (apt-get, as root)
+#   make tree       unpack the base tree once and overlay our files on it
+#   make build      build the test kernel, its modules and the test DTB
+#   make shell      boot the test kernel with an interactive shell
+#   make exec CMD='...'  boot, run CMD inside, exit with its status
+#   make kunit      run our KUnit suites with kunit.py
+#   make selftest   run the gpio-aggregator selftests in the test kernel
+#   make check      checkpatch --strict, a W=1 build and sparse on our files
+#   make clean      remove builds and logs (keeps the unpacked base tree)
+#   make distclean  remove out/ entirely
+#
+# DEBUG=1 makes build, shell, exec and selftest use the debug kernel
+# (KASAN, lockdep, kmemleak, UBSAN, debugobjects).
+
+H := sh harness
+DEBUG ?= 0
+export DEBUG CMD
+
+FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
+
+.PHONY: all run test deps tree build shell exec kunit selftest check clean distclean
+
+all: build
+
+deps:
+	@$(H)/deps.sh
+
+tree: deps
+	@$(H)/overlay.sh
+
+build: tree
+	@$(H)/build.sh $(FLAVOUR)
+	@$(H)/dtb.sh
+
+shell: build
+	@$(H)/boot.sh --shell
+
+exec: build
+	@$(H)/boot.sh "$$CMD"
+
+kunit: tree
+	@$(H)/kunit.sh
+
+selftest: build
+	@$(H)/selftest.sh
+
+check: tree
+	@$(H)/build.sh test
+	@$(H)/check.sh
+
+run: build
+	@$(H)/run.sh
+
+test: deps
+	@$(H)/test.sh
+
+clean:
+	rm -rf out/build out/staging out/logs out/run
+
+distclean:
+	rm -rf out

@@ -1,0 +1,74 @@
+#!/bin/sh
+# Runs inside the test kernel for `make run`: what a user of the aggregator
+# sees. Two simulated GPIO controllers (gpio-sim) stand in for real ones;
+# lines of both are aggregated into one new chip, used, and torn down.
+set -eu
+
+SIM=/sys/kernel/config/gpio-sim
+AGG_DRV=/sys/bus/platform/drivers/gpio-aggregator
+
+# show CMD: print CMD as typed at a prompt, then run it.
+show() {
+	printf '\n$ %s\n' "$*"
+	sh -c "$*"
+}
+
+# wait_for PATH: wait until PATH exists (5 s at most).
+wait_for() {
+	tries=0
+	until [ -e "$1" ]; do
+		tries=$((tries + 1))
+		[ "$tries" -le 500 ] || { echo "timed out waiting for $1" >&2; exit 1; }
+		sleep 0.01
+	done
+}
+
+# sim_chip NAME LINES: a simulated controller whose bank is labelled NAME.
+sim_chip() {
+	mkdir "$SIM/$1" "$SIM/$1/bank0"
+	echo "$2" > "$SIM/$1/bank0/num_lines"
+	echo "$1" > "$SIM/$1/bank0/label"
+	echo 1 > "$SIM/$1/live"
+}
+
+# sim_line NAME OFFSET: the sysfs directory of a simulated line.
+sim_line() {
+	echo "/sys/devices/platform/$(cat "$SIM/$1/dev_name")/$(cat "$SIM/$1/bank0/chip_name")/sim_gpio$2"
+}
+
+echo "== Two simulated GPIO controllers, 8 lines each"
+modprobe gpio-sim
+sim_chip ctrl-a 8
+sim_chip ctrl-b 8
+show "gpiodetect"
+
+echo
+echo "== Aggregate lines 0 and 1 of ctrl-a and lines 6 and 2 of ctrl-b (in that order)"
+show "modprobe gpio-aggregator"
+show "echo 'ctrl-a 0,1 ctrl-b 6,2' > $AGG_DRV/new_device"
+wait_for /sys/bus/platform/devices/gpio-aggregator.0/gpiochip*
+show "gpiodetect"
+show "gpioinfo gpio-aggregator.0"
+
+echo
+echo "== A value set through the aggregator reaches the simulated line"
+show "gpioset gpio-aggregator.0 2=1"
+show "cat $(sim_line ctrl-b 6)/value"
+
+echo
+echo "== A value changed at the simulated line is read through the aggregator"
+show "echo pull-up > $(sim_line ctrl-a 1)/pull"
+show "gpioget gpio-aggregator.0 1"
+show "echo pull-down > $(sim_line ctrl-a 1)/pull"
+show "gpioget gpio-aggregator.0 1"
+
+echo
+echo "== Teardown"
+show "echo gpio-aggregator.0 > $AGG_DRV/delete_device"
+show "gpiodetect"
+show "rmmod gpio-aggregator"
+for c in ctrl-a ctrl-b; do
+	echo 0 > "$SIM/$c/live"
+	rmdir "$SIM/$c/bank0" "$SIM/$c"
+done
+show "rmmod gpio-sim"

@@ -1,0 +1,116 @@
+# Shared settings for the harness scripts. Sourced, never run on its own.
+#
+# Everything the harness produces lives under $OUT (default: out/ at the top
+# of the repo), which git ignores:
+#   out/src/linux        the base tree with our files overlaid
+#   out/src/pristine     untouched copies of the base files we splice into
+#   out/build/<flavour>  kernel build directories (test, debug, kunit)
+#   out/staging/<flavour> modules_install output, mounted at /lib/modules
+#   out/logs             every log the harness writes
+
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+HARNESS=$TOP/harness
+OUT=${OUT:-$TOP/out}
+SRC=$OUT/src/linux
+PRISTINE=$OUT/src/pristine
+LOGS=$OUT/logs
+BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
+BASE_PACKAGE=linux-source-6.12
+
+# Directories of the repo that mirror kernel paths: the product.
+PRODUCT_DIRS="drivers include Documentation tools"
+
+mkdir -p "$LOGS"
+
+# say MSG: one progress line on stderr, prefixed so it stands out in make output.
+say() {
+	printf '>>> %s\n' "$*" >&2
+}
+
+# die MSG: report a failure and where to look, then exit non-zero.
+die() {
+	printf '*** %s\n' "$*" >&2
+	exit 1
+}
+
+# base_version: the exact version of the base source package in use.
+base_version() {
+	dpkg-query -W -f='${Version}' "$BASE_PACKAGE" 2>/dev/null
+}
+
+# flavour_dir FLAVOUR: the build directory of a kernel flavour.
+flavour_dir() {
+	echo "$OUT/build/$1"
+}
+
+# kernel_release FLAVOUR: the release string of a built kernel flavour.
+kernel_release() {
+	cat "$(flavour_dir "$1")/include/config/kernel.release"
+}
+
+# flavour_of_debug: the flavour selected by DEBUG=1 (debug) or not (test).
+flavour_of_debug() {
+	if [ "${DEBUG:-0}" = 1 ]; then echo debug; else echo test; fi
+}
+
+# run_logged LOG WHAT CMD...: run CMD with all its output in LOG, showing a
+# progress line every 30 seconds. On failure, show the end of LOG
+# and say where the whole of it is.
+run_logged() {
+	log=$1 what=$2
+	shift 2
+	status=$LOGS/.status.$$
+	say "$what (log: $log)"
+	{ "$@"; echo $? > "$status"; } > "$log" 2>&1 &
+	pid=$!
+	# Progress for the long steps: every 30 s, how far the log has grown.
+	ticks=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		ticks=$((ticks + 1))
+		[ $((ticks % 30)) != 0 ] || [ -f "$status" ] ||
+			say "  ... ${ticks}s, $(wc -l < "$log") lines of output so far"
+	done
+	wait "$pid" || true
+	rc=$(cat "$status" 2>/dev/null || echo 1)
+	rm -f "$status"
+	if [ "$rc" != 0 ]; then
+		tail -n 30 "$log" >&2
+		die "$what failed (exit $rc); whole log: $log"
+	fi
+}
+
+# Test results. Each step records one line per test in out/logs/results/:
+# "ok NAME", "not ok NAME" or "skip NAME"; test.sh adds them up.
+RESULTS=$LOGS/results
+
+# record FILE STATUS NAME: record one result ("ok", "not ok" or "skip").
+record() {
+	mkdir -p "$RESULTS"
+	printf '%s %s\n' "$2" "$3" >> "$RESULTS/$1"
+}
+
+# ktap_results FILE PREFIX KTAP_LOG: record the top-level results of a KTAP log.
+ktap_results() {
+	sed -n 's/^\(not ok\|ok\) [0-9]* *\(.*\)$/\1 \2/p' "$3" | while read -r line; do
+		case $line in
+		*"# SKIP"*) record "$1" skip "$2: ${line#ok }" ;;
+		"not ok "*) record "$1" "not ok" "$2: ${line#not ok }" ;;
+		*) record "$1" ok "$2: ${line#ok }" ;;
+		esac
+	done
+}
+
+# run_tee LOG CMD...: run CMD showing its output and keeping it in LOG;
+# returns CMD's exit status.
+run_tee() {
+	log=$1
+	shift
+	status=$LOGS/.status.$$
+	{ "$@"; echo $? > "$status"; } 2>&1 | tee "$log"
+	rc=$(cat "$status" 2>/dev/null || echo 1)
+	rm -f "$status"
+	return "$rc"
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Run tools/testing/selftests/gpio/gpio-aggregator.sh inside the test kernel
+# (DEBUG=1: the debug kernel, followed by a kmemleak scan that must be
+# empty) and record each KTAP result.
+. "$(dirname "$0")/lib.sh"
+
+flavour=$(flavour_of_debug)
+name=selftest-$flavour
+log=$LOGS/$name.log
+script=$SRC/tools/testing/selftests/gpio/gpio-aggregator.sh
+rm -f "$RESULTS/$name"
+mkdir -p "$RESULTS"
+[ -f "$script" ] || die "no selftest at $script: run 'make tree'"
+
+cmd="$script"
+if [ "$flavour" = debug ]; then
+	cmd="sh $HARNESS/guest/kmemleak.sh clear || exit 1
+$script; rc=\$?
+sh $HARNESS/guest/kmemleak.sh report > $LOGS/kmemleak.log 2>&1 || rc=3
+exit \$rc"
+	rm -f "$LOGS/kmemleak.log"
+fi
+
+say "selftests on the $flavour kernel (log: $log)"
+rc=0
+export CONSOLE_LOG="$LOGS/console-$name.log"
+run_tee "$log" sh "$HARNESS/boot.sh" "$cmd" || rc=$?
+
+ktap_results "$name" "$name" "$log"
+planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n 1)
+ran=$(grep -c '' "$RESULTS/$name" 2>/dev/null || echo 0)
+[ -n "$planned" ] && [ "$planned" = "$ran" ] ||
+	record "$name" "not ok" "$name: planned ${planned:-no} cases, ran $ran"
+[ "$rc" != 125 ] ||
+	record "$name" "not ok" "$name: the kernel failed: splat, crash or timeout (see $LOGS/console-$name.log)"
+if [ "$flavour" = debug ]; then
+	if grep -q '^kmemleak: no leaks$' "$LOGS/kmemleak.log" 2>/dev/null; then
+		record "$name" ok "$name: kmemleak scan after the selftests is empty"
+	else
+		record "$name" "not ok" "$name: kmemleak scan after the selftests (see $LOGS/kmemleak.log)"
+	fi
+fi
+! grep -q '^not ok\|^skip' "$RESULTS/$name" || { say "selftests failed; log: $log"; exit 1; }
+[ "$rc" = 0 ] || { say "selftests failed (exit $rc); log: $log"; exit 1; }

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Unpack Debian's linux-source-6.12 once into out/src/linux and keep pristine
+# copies of the base files we splice into. Does nothing when the tree already
+# holds the installed package version.
+. "$(dirname "$0")/lib.sh"
+
+version=$(base_version) || die "$BASE_PACKAGE is not installed: run 'make deps'"
+stamp=$SRC/.harness-base-version
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ]; then
+	exit 0
+fi
+
+say "unpacking $BASE_PACKAGE $version (about 20 s)"
+rm -rf "$OUT/src"
+mkdir -p "$OUT/src"
+tar -xJf "$BASE_TARBALL" -C "$OUT/src"
+mv "$OUT/src/linux-source-6.12" "$SRC"
+
+# The splice always starts from these, so running it twice gives one result.
+while read -r path; do
+	mkdir -p "$PRISTINE/$(dirname "$path")"
+	cp -p "$SRC/$path" "$PRISTINE/$path"
+done <<LIST
+$(sed -n 's/^\([^#][^ ]*\) .*/\1/p' "$HARNESS/splice.rules")
+LIST
+
+echo "$version" > "$stamp"
