@@ -24,7 +24,7 @@ python3 tools/testing/kunit/kunit.py run \
 # indented one level, the parameters of a parameterised case one more.
 # Record the leaves: every case, or every parameter of a parameterised one.
 awk '
-/^    # Subtest: / { parent[substr($0, 16)] = 1; next }
+/^        # Subtest: / { parent[substr($0, 20)] = 1; next }
 /^(    |        )(not ok|ok) [0-9]+ / {
 	line = $0
 	deep = (line ~ /^        /)

@@ -12,6 +12,19 @@ rm -f "$RESULTS/$name"
 mkdir -p "$RESULTS"
 [ -f "$script" ] || die "no selftest at $script: run 'make tree'"
 
+# Our helper programs, built by the selftests' own Makefile next to the
+# script, against the host's uapi headers.
+dir=$(dirname "$script")
+progs=
+for c in "$dir"/gpio-aggregator*.c; do
+	[ -f "$c" ] && progs="$progs ${c%.c}"
+done
+if [ -n "$progs" ]; then
+	# shellcheck disable=SC2086
+	make -C "$dir" KHDR_INCLUDES= $progs > "$LOGS/selftest-programs.log" 2>&1 ||
+		die "building the selftest programs failed; log: $LOGS/selftest-programs.log"
+fi
+
 cmd="$script"
 if [ "$flavour" = debug ]; then
 	cmd="sh $HARNESS/guest/kmemleak.sh clear || exit 1

@@ -5,9 +5,9 @@
 log=$1
 pattern='(BUG:|WARNING:|Oops|Call Trace|kernel BUG|KASAN|UBSAN|unreferenced object|ODEBUG:|list_(add|del) corruption|INFO: task .* blocked|INFO: rcu|Kernel panic|general protection|soft lockup|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage)'
 
-if grep -E -n "$pattern" "$log" > /dev/null; then
+if grep -a -E -n "$pattern" "$log" > /dev/null; then
 	echo "*** kernel splats in $log:" >&2
-	grep -E -n "$pattern" "$log" | head -n 20 >&2
+	grep -a -E -n "$pattern" "$log" | head -n 20 >&2
 	exit 1
 fi
 exit 0
