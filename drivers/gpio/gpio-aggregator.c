@@ -1,0 +1,2362 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * GPIO Aggregator
+ *
+ * Aggregates GPIO lines of existing chips into a new gpio_chip that forwards
+ * every operation to them. An aggregator is created by writing a line spec
+ * to the new_device attribute of the driver, by building it in configfs, or
+ * from firmware: a device with a "gpios" property bound to this driver, and
+ * the "gpio-delay" controller, which adds ramp delays to its lines.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/cleanup.h>
+#include <linux/configfs.h>
+#include <linux/ctype.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/gpio/consumer.h>
+#include <linux/gpio/driver.h>
+#include <linux/gpio/forwarder.h>
+#include <linux/gpio/machine.h>
+#include <linux/idr.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/mod_devicetable.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/of.h>
+#include <linux/overflow.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/time.h>
+#include <linux/types.h>
+
+#include <kunit/visibility.h>
+
+#include "gpio-aggregator.h"
+
+#define DRV_NAME		"gpio-aggregator"
+
+/* In a GPIO lookup table, U16_MAX as offset means "look the line up by name" */
+#define AGGREGATOR_MAX_OFFSET	(U16_MAX - 1)
+/* The number of lines of a gpio_chip is a u16 */
+#define AGGREGATOR_MAX_LINES	U16_MAX
+
+/* Match data: the device is a gpio-delay controller */
+#define AGGREGATOR_DELAY	BIT(0)
+
+/*
+ * GPIO forwarder
+ */
+
+/**
+ * struct gpiochip_fwd_group - the lines of a forwarder on one parent chip
+ * @gdev: the parent GPIO device; the requested lines keep it alive
+ * @first: index in &gpiochip_fwd.group_lines of the first line of the group
+ * @num: number of lines in the group
+ */
+struct gpiochip_fwd_group {
+	struct gpio_device *gdev;
+	unsigned int first;
+	unsigned int num;
+};
+
+/**
+ * struct gpiochip_fwd - a GPIO chip forwarding to lines of other chips
+ * @chip: the forwarding chip
+ * @descs: the parent line of each line of @chip
+ * @data: the driver data given to gpiochip_fwd_register()
+ * @groups: the lines grouped by parent chip, so that a multiple get or set
+ *          reaches each parent chip in one call
+ * @num_groups: number of entries in @groups
+ * @group_lines: offsets in @chip of the lines of each group, group by group
+ * @mlock: lock of the scratch buffers when @chip can sleep
+ * @slock: lock of the scratch buffers when @chip cannot sleep
+ * @tmp_descs: scratch descriptor array of the multiple get and set
+ * @tmp_values: scratch value bitmap of the multiple get and set
+ */
+struct gpiochip_fwd {
+	struct gpio_chip chip;
+	struct gpio_desc **descs;
+	void *data;
+
+	struct gpiochip_fwd_group *groups;
+	unsigned int num_groups;
+	unsigned int *group_lines;
+
+	/*
+	 * The scratch buffers are preallocated so that the get and set paths
+	 * never allocate memory. When the chip cannot sleep, these paths may
+	 * be called in atomic context: their lock is then a spinlock.
+	 */
+	union {
+		/* Protects tmp_descs and tmp_values if the chip can sleep */
+		struct mutex mlock;
+		/* Protects tmp_descs and tmp_values if it cannot */
+		spinlock_t slock;
+	};
+	struct gpio_desc **tmp_descs;
+	unsigned long *tmp_values;
+};
+
+static struct gpiochip_fwd *to_gpiochip_fwd(struct gpio_chip *chip)
+{
+	return container_of(chip, struct gpiochip_fwd, chip);
+}
+
+/**
+ * gpiochip_fwd_get_gpiochip() - get the GPIO chip of a forwarder
+ * @fwd: the forwarder
+ *
+ * Before gpiochip_fwd_register(), the caller may change the chip: set its
+ * line names, or wrap some of its callbacks with its own.
+ *
+ * Return: the forwarding GPIO chip.
+ */
+struct gpio_chip *gpiochip_fwd_get_gpiochip(struct gpiochip_fwd *fwd)
+{
+	return &fwd->chip;
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_get_gpiochip);
+
+/**
+ * gpiochip_fwd_get_data() - get the driver data of a forwarder
+ * @fwd: the forwarder
+ *
+ * Return: the data given to gpiochip_fwd_register().
+ */
+void *gpiochip_fwd_get_data(struct gpiochip_fwd *fwd)
+{
+	return fwd->data;
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_get_data);
+
+/**
+ * gpiochip_fwd_gpio_get_direction() - get the direction of a forwarded line
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ *
+ * Return: GPIO_LINE_DIRECTION_OUT or GPIO_LINE_DIRECTION_IN, as the parent
+ * line is, or a negative errno.
+ */
+int gpiochip_fwd_gpio_get_direction(struct gpiochip_fwd *fwd,
+				    unsigned int offset)
+{
+	return gpiod_get_direction(fwd->descs[offset]);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_get_direction);
+
+/**
+ * gpiochip_fwd_gpio_direction_input() - make a forwarded line an input
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int gpiochip_fwd_gpio_direction_input(struct gpiochip_fwd *fwd,
+				      unsigned int offset)
+{
+	return gpiod_direction_input(fwd->descs[offset]);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_direction_input);
+
+/**
+ * gpiochip_fwd_gpio_direction_output() - make a forwarded line an output
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ * @value: logical value to drive the parent line to
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int gpiochip_fwd_gpio_direction_output(struct gpiochip_fwd *fwd,
+				       unsigned int offset, int value)
+{
+	return gpiod_direction_output(fwd->descs[offset], value);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_direction_output);
+
+/**
+ * gpiochip_fwd_gpio_get() - read a forwarded line
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ *
+ * Return: the logical value of the parent line (0 or 1), or a negative
+ * errno.
+ */
+int gpiochip_fwd_gpio_get(struct gpiochip_fwd *fwd, unsigned int offset)
+{
+	struct gpio_desc *desc = fwd->descs[offset];
+
+	if (fwd->chip.can_sleep)
+		return gpiod_get_value_cansleep(desc);
+
+	return gpiod_get_value(desc);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_get);
+
+/**
+ * gpiochip_fwd_gpio_set() - drive a forwarded line
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ * @value: logical value to drive the parent line to
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int gpiochip_fwd_gpio_set(struct gpiochip_fwd *fwd, unsigned int offset,
+			  int value)
+{
+	struct gpio_desc *desc = fwd->descs[offset];
+
+	if (fwd->chip.can_sleep)
+		return gpiod_set_value_cansleep(desc, value);
+
+	return gpiod_set_value(desc, value);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_set);
+
+/*
+ * Puts in tmp_descs the parent lines of the lines of @group set in @mask
+ * and, when @bits is given, their values from @bits in tmp_values.
+ * Returns how many lines it put.
+ */
+static unsigned int gpiochip_fwd_gather(struct gpiochip_fwd *fwd,
+					const struct gpiochip_fwd_group *group,
+					const unsigned long *mask,
+					const unsigned long *bits)
+{
+	const unsigned int *lines = &fwd->group_lines[group->first];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < group->num; i++) {
+		if (!test_bit(lines[i], mask))
+			continue;
+
+		if (bits)
+			__assign_bit(n, fwd->tmp_values, test_bit(lines[i], bits));
+		fwd->tmp_descs[n++] = fwd->descs[lines[i]];
+	}
+
+	return n;
+}
+
+/* Stores in @bits the values in tmp_values of the lines gathered before. */
+static void gpiochip_fwd_scatter(struct gpiochip_fwd *fwd,
+				 const struct gpiochip_fwd_group *group,
+				 const unsigned long *mask, unsigned long *bits)
+{
+	const unsigned int *lines = &fwd->group_lines[group->first];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < group->num; i++) {
+		if (test_bit(lines[i], mask))
+			__assign_bit(lines[i], bits, test_bit(n++, fwd->tmp_values));
+	}
+}
+
+static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
+					    const unsigned long *mask,
+					    unsigned long *bits)
+{
+	const struct gpiochip_fwd_group *group;
+	unsigned int n;
+	int ret;
+
+	for (group = fwd->groups; group < fwd->groups + fwd->num_groups; group++) {
+		n = gpiochip_fwd_gather(fwd, group, mask, NULL);
+		if (!n)
+			continue;
+
+		if (fwd->chip.can_sleep)
+			ret = gpiod_get_array_value_cansleep(n, fwd->tmp_descs,
+							     NULL,
+							     fwd->tmp_values);
+		else
+			ret = gpiod_get_array_value(n, fwd->tmp_descs, NULL,
+						    fwd->tmp_values);
+		if (ret)
+			return ret;
+
+		gpiochip_fwd_scatter(fwd, group, mask, bits);
+	}
+
+	return 0;
+}
+
+/**
+ * gpiochip_fwd_gpio_get_multiple() - read several forwarded lines
+ * @fwd: the forwarder
+ * @mask: the lines to read, by offset in the forwarder's chip
+ * @bits: where to store the logical values of the lines in @mask
+ *
+ * Reads the lines of each parent chip in one call, whatever the order of
+ * the lines in the forwarder. Does not allocate memory.
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int gpiochip_fwd_gpio_get_multiple(struct gpiochip_fwd *fwd,
+				   unsigned long *mask, unsigned long *bits)
+{
+	unsigned long flags;
+	int ret;
+
+	if (fwd->chip.can_sleep) {
+		guard(mutex)(&fwd->mlock);
+		return gpiochip_fwd_get_multiple_locked(fwd, mask, bits);
+	}
+
+	/* Not a guard: sparse cannot follow one taken on one branch only */
+	spin_lock_irqsave(&fwd->slock, flags);
+	ret = gpiochip_fwd_get_multiple_locked(fwd, mask, bits);
+	spin_unlock_irqrestore(&fwd->slock, flags);
+
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_get_multiple);
+
+static int gpiochip_fwd_set_multiple_locked(struct gpiochip_fwd *fwd,
+					    const unsigned long *mask,
+					    const unsigned long *bits)
+{
+	const struct gpiochip_fwd_group *group;
+	unsigned int n;
+	int ret;
+
+	for (group = fwd->groups; group < fwd->groups + fwd->num_groups; group++) {
+		n = gpiochip_fwd_gather(fwd, group, mask, bits);
+		if (!n)
+			continue;
+
+		if (fwd->chip.can_sleep)
+			ret = gpiod_set_array_value_cansleep(n, fwd->tmp_descs,
+							     NULL,
+							     fwd->tmp_values);
+		else
+			ret = gpiod_set_array_value(n, fwd->tmp_descs, NULL,
+						    fwd->tmp_values);
+		if (ret)
+			return ret;
+	}
+
+	return 0;
+}
+
+/**
+ * gpiochip_fwd_gpio_set_multiple() - drive several forwarded lines
+ * @fwd: the forwarder
+ * @mask: the lines to drive, by offset in the forwarder's chip
+ * @bits: the logical values to drive the lines in @mask to
+ *
+ * Drives the lines of each parent chip in one call, whatever the order of
+ * the lines in the forwarder. Does not allocate memory.
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int gpiochip_fwd_gpio_set_multiple(struct gpiochip_fwd *fwd,
+				   unsigned long *mask, unsigned long *bits)
+{
+	unsigned long flags;
+	int ret;
+
+	if (fwd->chip.can_sleep) {
+		guard(mutex)(&fwd->mlock);
+		return gpiochip_fwd_set_multiple_locked(fwd, mask, bits);
+	}
+
+	spin_lock_irqsave(&fwd->slock, flags);
+	ret = gpiochip_fwd_set_multiple_locked(fwd, mask, bits);
+	spin_unlock_irqrestore(&fwd->slock, flags);
+
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_set_multiple);
+
+/**
+ * gpiochip_fwd_gpio_set_config() - configure a forwarded line
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ * @config: the configuration (bias, drive, debounce...), packed as for
+ *          generic pin configuration
+ *
+ * Return: 0 on success, -ENOTSUPP when the parent chip does not support
+ * @config, or another negative errno.
+ */
+int gpiochip_fwd_gpio_set_config(struct gpiochip_fwd *fwd, unsigned int offset,
+				 unsigned long config)
+{
+	return gpiod_set_config(fwd->descs[offset], config);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_set_config);
+
+/**
+ * gpiochip_fwd_gpio_to_irq() - get the interrupt of a forwarded line
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ *
+ * Return: the interrupt number of the parent line, or a negative errno.
+ */
+int gpiochip_fwd_gpio_to_irq(struct gpiochip_fwd *fwd, unsigned int offset)
+{
+	return gpiod_to_irq(fwd->descs[offset]);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_to_irq);
+
+static int gpiochip_fwd_get_direction(struct gpio_chip *chip,
+				      unsigned int offset)
+{
+	return gpiochip_fwd_gpio_get_direction(to_gpiochip_fwd(chip), offset);
+}
+
+static int gpiochip_fwd_direction_input(struct gpio_chip *chip,
+					unsigned int offset)
+{
+	return gpiochip_fwd_gpio_direction_input(to_gpiochip_fwd(chip), offset);
+}
+
+static int gpiochip_fwd_direction_output(struct gpio_chip *chip,
+					 unsigned int offset, int value)
+{
+	return gpiochip_fwd_gpio_direction_output(to_gpiochip_fwd(chip), offset,
+						  value);
+}
+
+static int gpiochip_fwd_get(struct gpio_chip *chip, unsigned int offset)
+{
+	return gpiochip_fwd_gpio_get(to_gpiochip_fwd(chip), offset);
+}
+
+static int gpiochip_fwd_set(struct gpio_chip *chip, unsigned int offset,
+			    int value)
+{
+	return gpiochip_fwd_gpio_set(to_gpiochip_fwd(chip), offset, value);
+}
+
+static int gpiochip_fwd_get_multiple(struct gpio_chip *chip,
+				     unsigned long *mask, unsigned long *bits)
+{
+	return gpiochip_fwd_gpio_get_multiple(to_gpiochip_fwd(chip), mask, bits);
+}
+
+static int gpiochip_fwd_set_multiple(struct gpio_chip *chip,
+				     unsigned long *mask, unsigned long *bits)
+{
+	return gpiochip_fwd_gpio_set_multiple(to_gpiochip_fwd(chip), mask, bits);
+}
+
+static int gpiochip_fwd_set_config(struct gpio_chip *chip, unsigned int offset,
+				   unsigned long config)
+{
+	return gpiochip_fwd_gpio_set_config(to_gpiochip_fwd(chip), offset,
+					    config);
+}
+
+static int gpiochip_fwd_to_irq(struct gpio_chip *chip, unsigned int offset)
+{
+	return gpiochip_fwd_gpio_to_irq(to_gpiochip_fwd(chip), offset);
+}
+
+/**
+ * devm_gpiochip_fwd_alloc() - allocate a GPIO forwarder
+ * @dev: the device of the forwarder: parent of its chip, owner of its memory
+ * @ngpios: number of lines of the forwarder
+ *
+ * Allocates a forwarder whose chip, labelled with the name of @dev, forwards
+ * every operation to the line added at the same offset with
+ * gpiochip_fwd_desc_add(). The memory is freed when @dev is unbound.
+ *
+ * Return: the forwarder, or an ERR_PTR().
+ */
+struct gpiochip_fwd *devm_gpiochip_fwd_alloc(struct device *dev,
+					     unsigned int ngpios)
+{
+	struct gpiochip_fwd *fwd;
+	struct gpio_chip *chip;
+
+	if (!ngpios || ngpios > AGGREGATOR_MAX_LINES)
+		return ERR_PTR(-EINVAL);
+
+	fwd = devm_kzalloc(dev, sizeof(*fwd), GFP_KERNEL);
+	if (!fwd)
+		return ERR_PTR(-ENOMEM);
+
+	fwd->descs = devm_kcalloc(dev, ngpios, sizeof(*fwd->descs), GFP_KERNEL);
+	if (!fwd->descs)
+		return ERR_PTR(-ENOMEM);
+
+	chip = &fwd->chip;
+	chip->label = dev_name(dev);
+	chip->parent = dev;
+	chip->owner = THIS_MODULE;
+	chip->base = -1;
+	chip->ngpio = ngpios;
+	chip->get_direction = gpiochip_fwd_get_direction;
+	chip->direction_input = gpiochip_fwd_direction_input;
+	chip->direction_output = gpiochip_fwd_direction_output;
+	chip->get = gpiochip_fwd_get;
+	chip->get_multiple = gpiochip_fwd_get_multiple;
+	chip->set_rv = gpiochip_fwd_set;
+	chip->set_multiple_rv = gpiochip_fwd_set_multiple;
+	chip->set_config = gpiochip_fwd_set_config;
+	chip->to_irq = gpiochip_fwd_to_irq;
+
+	return fwd;
+}
+EXPORT_SYMBOL_GPL(devm_gpiochip_fwd_alloc);
+
+/**
+ * gpiochip_fwd_desc_add() - add a line to a forwarder
+ * @fwd: the forwarder
+ * @desc: the line to forward to, requested by the caller, who keeps it
+ *        requested as long as the forwarder is registered
+ * @offset: offset of the line in the forwarder's chip
+ *
+ * Return: 0 on success, -EINVAL when @desc or @offset is invalid, -EBUSY
+ * when a line was already added at @offset.
+ */
+int gpiochip_fwd_desc_add(struct gpiochip_fwd *fwd, struct gpio_desc *desc,
+			  unsigned int offset)
+{
+	if (IS_ERR_OR_NULL(desc) || offset >= fwd->chip.ngpio)
+		return -EINVAL;
+
+	if (fwd->descs[offset])
+		return -EBUSY;
+
+	fwd->descs[offset] = desc;
+
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_desc_add);
+
+/*
+ * Groups the lines by parent chip: the lines of the n-th group are at
+ * group_lines[groups[n].first] to group_lines[groups[n].first + num - 1].
+ */
+static int gpiochip_fwd_setup_groups(struct gpiochip_fwd *fwd)
+{
+	struct device *dev = fwd->chip.parent;
+	unsigned int ngpio = fwd->chip.ngpio;
+	unsigned int i, g, first = 0, max_num = 0;
+	struct gpiochip_fwd_group *group;
+	struct gpio_device *gdev;
+
+	unsigned int *line_group __free(kfree) =
+		kcalloc(ngpio, sizeof(*line_group), GFP_KERNEL);
+	struct gpiochip_fwd_group *groups __free(kfree) =
+		kcalloc(ngpio, sizeof(*groups), GFP_KERNEL);
+	if (!line_group || !groups)
+		return -ENOMEM;
+
+	fwd->num_groups = 0;
+	for (i = 0; i < ngpio; i++) {
+		gdev = gpiod_to_gpio_device(fwd->descs[i]);
+		for (g = 0; g < fwd->num_groups; g++) {
+			if (groups[g].gdev == gdev)
+				break;
+		}
+		if (g == fwd->num_groups)
+			groups[fwd->num_groups++].gdev = gdev;
+
+		groups[g].num++;
+		line_group[i] = g;
+	}
+
+	for (g = 0; g < fwd->num_groups; g++) {
+		groups[g].first = first;
+		first += groups[g].num;
+		max_num = max(max_num, groups[g].num);
+		groups[g].num = 0;
+	}
+
+	fwd->group_lines = devm_kcalloc(dev, ngpio, sizeof(*fwd->group_lines),
+					GFP_KERNEL);
+	if (!fwd->group_lines)
+		return -ENOMEM;
+
+	for (i = 0; i < ngpio; i++) {
+		group = &groups[line_group[i]];
+		fwd->group_lines[group->first + group->num++] = i;
+	}
+
+	fwd->groups = devm_kmemdup(dev, groups,
+				   fwd->num_groups * sizeof(*groups),
+				   GFP_KERNEL);
+	if (!fwd->groups)
+		return -ENOMEM;
+
+	/* The scratch space of the largest group does for every group */
+	fwd->tmp_descs = devm_kcalloc(dev, max_num, sizeof(*fwd->tmp_descs),
+				      GFP_KERNEL);
+	fwd->tmp_values = devm_bitmap_zalloc(dev, max_num, GFP_KERNEL);
+	if (!fwd->tmp_descs || !fwd->tmp_values)
+		return -ENOMEM;
+
+	return 0;
+}
+
+/**
+ * gpiochip_fwd_register() - register the GPIO chip of a forwarder
+ * @fwd: the forwarder, with a line added at every offset
+ * @data: driver data, returned by gpiochip_fwd_get_data() and by
+ *        gpiochip_get_data() on the forwarder's chip
+ *
+ * The chip can sleep when any of its parent lines can. Values are logical:
+ * the active-low flag of each parent line applies. The chip is removed when
+ * the forwarder's device is unbound.
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int gpiochip_fwd_register(struct gpiochip_fwd *fwd, void *data)
+{
+	struct gpio_chip *chip = &fwd->chip;
+	struct device *dev = chip->parent;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < chip->ngpio; i++) {
+		if (!fwd->descs[i]) {
+			dev_err(dev, "no GPIO line to forward to at offset %u\n",
+				i);
+			return -EINVAL;
+		}
+
+		if (gpiod_cansleep(fwd->descs[i]))
+			chip->can_sleep = true;
+	}
+
+	ret = gpiochip_fwd_setup_groups(fwd);
+	if (ret)
+		return ret;
+
+	if (chip->can_sleep) {
+		ret = devm_mutex_init(dev, &fwd->mlock);
+		if (ret)
+			return ret;
+	} else {
+		spin_lock_init(&fwd->slock);
+	}
+
+	fwd->data = data;
+
+	return devm_gpiochip_add_data(dev, chip, data);
+}
+EXPORT_SYMBOL_GPL(gpiochip_fwd_register);
+
+/*
+ * Line spec parser (new_device)
+ *
+ * A spec is a list of whitespace-separated tokens: "<key> <offsets>" for
+ * lines of a chip, "<key>" alone for a line looked up by name. <offsets> is
+ * a comma-separated list of offsets and ranges ("0,3,5-7"). A token that
+ * follows a key and has only digits, commas and dashes is an offset list;
+ * any other token is a key. A key followed by a key, or last, is a line
+ * name.
+ */
+
+/**
+ * struct gpio_aggregator_parser - state of the parser
+ * @specs: where to record the lines, or NULL to only count them
+ * @num: number of lines found so far
+ */
+struct gpio_aggregator_parser {
+	struct gpio_aggregator_spec *specs;
+	unsigned int num;
+};
+
+static int gpio_aggregator_parser_add(struct gpio_aggregator_parser *parser,
+				      const char *key, int offset,
+				      const char *token)
+{
+	if (parser->num == AGGREGATOR_MAX_LINES) {
+		if (offset < 0)
+			pr_err("too many GPIO lines at '%s'\n", key);
+		else
+			pr_err("too many GPIO lines at '%s %s'\n", key, token);
+		return -EINVAL;
+	}
+
+	if (parser->specs) {
+		parser->specs[parser->num].key = key;
+		parser->specs[parser->num].offset = offset;
+		parser->specs[parser->num].token = token;
+	}
+	parser->num++;
+
+	return 0;
+}
+
+static bool gpio_aggregator_is_offset_list(const char *token)
+{
+	return strspn(token, "0123456789,-") == strlen(token);
+}
+
+/* Parses the decimal offset at @s, of @len characters. */
+static int gpio_aggregator_parse_offset(const char *s, size_t len,
+					unsigned int *offset)
+{
+	unsigned int val = 0;
+
+	if (!len)
+		return -EINVAL;
+
+	for (; len; len--, s++) {
+		if (!isdigit(*s))
+			return -EINVAL;
+
+		val = val * 10 + (*s - '0');
+		if (val > AGGREGATOR_MAX_OFFSET)
+			return -ERANGE;
+	}
+
+	*offset = val;
+
+	return 0;
+}
+
+/* Parses the offset or range ("a-b") at @s, of @len characters. */
+static int gpio_aggregator_parse_range(const char *s, size_t len,
+				       unsigned int *first, unsigned int *last)
+{
+	const char *dash = memchr(s, '-', len);
+	int ret;
+
+	if (!dash) {
+		ret = gpio_aggregator_parse_offset(s, len, first);
+		*last = *first;
+		return ret;
+	}
+
+	ret = gpio_aggregator_parse_offset(s, dash - s, first);
+	if (ret)
+		return ret;
+
+	ret = gpio_aggregator_parse_offset(dash + 1, s + len - dash - 1, last);
+	if (ret)
+		return ret;
+
+	return *first <= *last ? 0 : -EINVAL;
+}
+
+static int gpio_aggregator_parse_offsets(struct gpio_aggregator_parser *parser,
+					 const char *key, const char *token)
+{
+	unsigned int first = 0, last = 0, offset;
+	const char *elem = token, *end;
+	int ret;
+
+	for (;;) {
+		end = strchrnul(elem, ',');
+		ret = gpio_aggregator_parse_range(elem, end - elem, &first,
+						  &last);
+		if (ret) {
+			pr_err("invalid GPIO offset '%.*s' in '%s %s'\n",
+			       (int)(end - elem), elem, key, token);
+			return -EINVAL;
+		}
+
+		for (offset = first; offset <= last; offset++) {
+			ret = gpio_aggregator_parser_add(parser, key, offset,
+							 token);
+			if (ret)
+				return ret;
+		}
+
+		if (!*end)
+			return 0;
+
+		elem = end + 1;
+	}
+}
+
+/*
+ * Returns the next token in [*@pos, @end), NUL-terminated in place, or NULL
+ * at the end. Works again on a buffer it has split before.
+ */
+static char *gpio_aggregator_next_token(char **pos, const char *end)
+{
+	char *s = *pos, *token;
+
+	while (s < end && (!*s || isspace(*s)))
+		s++;
+	if (s == end)
+		return NULL;
+
+	token = s;
+	while (s < end && *s && !isspace(*s))
+		s++;
+	if (s < end)
+		*s++ = '\0';
+
+	*pos = s;
+
+	return token;
+}
+
+static int gpio_aggregator_parse_tokens(struct gpio_aggregator_parser *parser,
+					char *buf, const char *end)
+{
+	char *pos = buf, *token, *key = NULL;
+	int ret;
+
+	while ((token = gpio_aggregator_next_token(&pos, end))) {
+		if (key && gpio_aggregator_is_offset_list(token)) {
+			ret = gpio_aggregator_parse_offsets(parser, key, token);
+			key = NULL;
+		} else {
+			/* A key followed by a key is a line name */
+			ret = key ? gpio_aggregator_parser_add(parser, key, -1,
+							       key) : 0;
+			key = token;
+		}
+		if (ret)
+			return ret;
+	}
+
+	if (key)
+		return gpio_aggregator_parser_add(parser, key, -1, key);
+
+	return 0;
+}
+
+static bool gpio_aggregator_spec_equal(const struct gpio_aggregator_spec *a,
+				       const struct gpio_aggregator_spec *b)
+{
+	return a->offset == b->offset && !strcmp(a->key, b->key);
+}
+
+/* Orders indexes into an array of specs by key, offset and index. */
+static int gpio_aggregator_cmp_specs(const void *a, const void *b,
+				     const void *priv)
+{
+	const struct gpio_aggregator_spec *specs = priv;
+	unsigned int i = *(const unsigned int *)a;
+	unsigned int j = *(const unsigned int *)b;
+	int ret;
+
+	ret = strcmp(specs[i].key, specs[j].key);
+	if (ret)
+		return ret;
+
+	if (specs[i].offset != specs[j].offset)
+		return specs[i].offset < specs[j].offset ? -1 : 1;
+
+	return i < j ? -1 : 1;
+}
+
+/* Fails on the first line, in spec order, that repeats an earlier one. */
+static int gpio_aggregator_check_duplicates(const struct gpio_aggregator_spec *specs,
+					    unsigned int num)
+{
+	const struct gpio_aggregator_spec *dup;
+	unsigned int i, first = UINT_MAX;
+
+	unsigned int *order __free(kvfree) =
+		kvmalloc_array(num, sizeof(*order), GFP_KERNEL);
+	if (!order)
+		return -ENOMEM;
+
+	for (i = 0; i < num; i++)
+		order[i] = i;
+
+	sort_r(order, num, sizeof(*order), gpio_aggregator_cmp_specs, NULL,
+	       specs);
+
+	for (i = 1; i < num; i++) {
+		if (gpio_aggregator_spec_equal(&specs[order[i - 1]],
+					       &specs[order[i]]))
+			first = min(first, order[i]);
+	}
+
+	if (first == UINT_MAX)
+		return 0;
+
+	dup = &specs[first];
+	if (dup->offset < 0)
+		pr_err("duplicate GPIO line '%s'\n", dup->key);
+	else
+		pr_err("duplicate GPIO line %d of '%s' in '%s %s'\n",
+		       dup->offset, dup->key, dup->key, dup->token);
+
+	return -EINVAL;
+}
+
+/**
+ * gpio_aggregator_parse_spec() - parse a new_device line spec
+ * @buf: the spec, a NUL-terminated string; split into tokens in place
+ * @specs: set to the lines found, which point into @buf; free with kvfree()
+ *
+ * On a syntax error, logs one line naming the token at fault.
+ *
+ * Return: the number of lines, -EINVAL on a syntax error, -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int gpio_aggregator_parse_spec(char *buf,
+						struct gpio_aggregator_spec **specs)
+{
+	struct gpio_aggregator_parser parser = { };
+	const char *end = buf + strlen(buf);
+	int ret;
+
+	/* Check and count the lines, then record them */
+	ret = gpio_aggregator_parse_tokens(&parser, buf, end);
+	if (ret)
+		return ret;
+
+	if (!parser.num) {
+		pr_err("no GPIO line given\n");
+		return -EINVAL;
+	}
+
+	struct gpio_aggregator_spec *lines __free(kvfree) =
+		kvcalloc(parser.num, sizeof(*lines), GFP_KERNEL);
+	if (!lines)
+		return -ENOMEM;
+
+	parser.specs = lines;
+	parser.num = 0;
+	ret = gpio_aggregator_parse_tokens(&parser, buf, end);
+	if (ret)
+		return ret;
+
+	ret = gpio_aggregator_check_duplicates(lines, parser.num);
+	if (ret)
+		return ret;
+
+	*specs = no_free_ptr(lines);
+
+	return parser.num;
+}
+EXPORT_SYMBOL_IF_KUNIT(gpio_aggregator_parse_spec);
+
+/*
+ * Aggregators made through sysfs and configfs
+ */
+
+/**
+ * struct gpio_aggregator - an aggregator made through sysfs or configfs
+ * @group: its configfs directory
+ * @id: id of its platform device, named "gpio-aggregator.<id>"
+ * @init_via_sysfs: made through new_device; its directory is "_sysfs.<id>"
+ * @lock: see the comment in the structure
+ * @pdev: its platform device while registered (bound, or waiting for a
+ *        deferred probe), else NULL
+ * @probe_sync: the probe of @pdev must not defer, but fail
+ * @probe_err: result of the last probe of @pdev, written by the probe
+ * @lines: its lines, sorted by index
+ */
+struct gpio_aggregator {
+	struct config_group group;
+	int id;
+	bool init_via_sysfs;
+
+	/*
+	 * Protects pdev, probe_sync, the list of lines and the attributes of
+	 * the lines. While pdev is set, the lines and their attributes do not
+	 * change: the probe of pdev reads them without the lock. The probe
+	 * writes probe_err with WRITE_ONCE(), read after it with READ_ONCE().
+	 */
+	struct mutex lock;
+	struct platform_device *pdev;
+	bool probe_sync;
+	int probe_err;
+	struct list_head lines;
+};
+
+/**
+ * struct gpio_aggregator_line - a line of an aggregator
+ * @group: its configfs directory, "line<idx>"
+ * @parent: the aggregator, which outlives its lines
+ * @entry: entry in &gpio_aggregator.lines
+ * @idx: offset of the line in the aggregated chip
+ * @key: label or device name of the parent chip, or name of the parent
+ *       line, or NULL when not set yet
+ * @offset: offset of the line in the parent chip, or -1 when @key is the
+ *          name of the line
+ * @name: name of the aggregated line, or NULL
+ * @active_low: the aggregated line is the inverse of the parent line
+ *
+ * The fields but @group, @parent and @idx are protected by the lock of
+ * @parent.
+ */
+struct gpio_aggregator_line {
+	struct config_group group;
+	struct gpio_aggregator *parent;
+	struct list_head entry;
+	unsigned int idx;
+	char *key;
+	int offset;
+	char *name;
+	bool active_low;
+};
+
+/**
+ * struct gpio_aggregator_pdata - platform data of an aggregator's device
+ * @aggr: the aggregator, which unregisters the device before going away
+ */
+struct gpio_aggregator_pdata {
+	struct gpio_aggregator *aggr;
+};
+
+/*
+ * Maps the id of each aggregator to it. The entry of an aggregator made
+ * through sysfs is NULL until it is set up and once its deletion started.
+ * Protected by gpio_aggregator_lock, under which no other lock is taken.
+ */
+static DEFINE_IDR(gpio_aggregator_idr);
+static DEFINE_MUTEX(gpio_aggregator_lock);
+
+static int gpio_aggregator_alloc_id(struct gpio_aggregator *aggr)
+{
+	guard(mutex)(&gpio_aggregator_lock);
+
+	return idr_alloc(&gpio_aggregator_idr,
+			 aggr->init_via_sysfs ? NULL : aggr, 0, 0, GFP_KERNEL);
+}
+
+static struct gpio_aggregator *gpio_aggregator_alloc(bool init_via_sysfs)
+{
+	int id;
+
+	struct gpio_aggregator *aggr __free(kfree) =
+		kzalloc(sizeof(*aggr), GFP_KERNEL);
+	if (!aggr)
+		return ERR_PTR(-ENOMEM);
+
+	aggr->init_via_sysfs = init_via_sysfs;
+	mutex_init(&aggr->lock);
+	INIT_LIST_HEAD(&aggr->lines);
+
+	id = gpio_aggregator_alloc_id(aggr);
+	if (id < 0) {
+		mutex_destroy(&aggr->lock);
+		return ERR_PTR(id);
+	}
+
+	aggr->id = id;
+
+	return no_free_ptr(aggr);
+}
+
+static void gpio_aggregator_free(struct gpio_aggregator *aggr)
+{
+	scoped_guard(mutex, &gpio_aggregator_lock)
+		idr_remove(&gpio_aggregator_idr, aggr->id);
+
+	mutex_destroy(&aggr->lock);
+	kfree(aggr);
+}
+
+static struct gpio_aggregator_line *
+gpio_aggregator_line_alloc(struct gpio_aggregator *parent, unsigned int idx,
+			   const char *key, int offset)
+{
+	struct gpio_aggregator_line *line;
+
+	line = kzalloc(sizeof(*line), GFP_KERNEL);
+	if (!line)
+		return NULL;
+
+	if (key) {
+		line->key = kstrdup(key, GFP_KERNEL);
+		if (!line->key) {
+			kfree(line);
+			return NULL;
+		}
+	}
+
+	line->parent = parent;
+	line->idx = idx;
+	line->offset = offset;
+
+	return line;
+}
+
+static void gpio_aggregator_line_free(struct gpio_aggregator_line *line)
+{
+	kfree(line->key);
+	kfree(line->name);
+	kfree(line);
+}
+
+/* Inserts @line in the lines of @aggr, sorted by index. */
+static void gpio_aggregator_line_add(struct gpio_aggregator *aggr,
+				     struct gpio_aggregator_line *line)
+{
+	struct gpio_aggregator_line *pos;
+
+	lockdep_assert_held(&aggr->lock);
+
+	/* From the end: lines are mostly added in order */
+	list_for_each_entry_reverse(pos, &aggr->lines, entry) {
+		if (pos->idx < line->idx)
+			break;
+	}
+	list_add(&line->entry, &pos->entry);
+}
+
+/*
+ * Probe: getting the parent lines
+ */
+
+static int gpio_aggregator_match_chip_name(struct gpio_chip *gc,
+					   const void *name)
+{
+	return device_match_name(gpio_device_to_device(gc->gpiodev), name);
+}
+
+/*
+ * Returns the label to look the chip @key up with in a lookup table: @key
+ * when a chip has that label (or no chip is there yet: the lookup defers),
+ * else the label of the chip whose device is named @key ("gpiochipN"),
+ * setting *@by_name. Labels need not be unique: the caller checks that the
+ * line it gets belongs to the chip named @key.
+ */
+static const char *gpio_aggregator_chip_label(struct device *dev,
+					      const char *key, bool *by_name)
+{
+	struct gpio_device *gdev __free(gpio_device_put) =
+		gpio_device_find_by_label(key);
+
+	*by_name = false;
+	if (gdev)
+		return key;
+
+	gdev = gpio_device_find(key, gpio_aggregator_match_chip_name);
+	if (!gdev)
+		return key;
+
+	*by_name = true;
+
+	return devm_kstrdup(dev, gpio_device_get_label(gdev), GFP_KERNEL);
+}
+
+static bool gpio_aggregator_desc_on_chip(struct gpio_desc *desc,
+					 const char *chip_name)
+{
+	struct gpio_device *gdev = gpiod_to_gpio_device(desc);
+
+	return device_match_name(gpio_device_to_device(gdev), chip_name);
+}
+
+static int gpio_aggregator_fill_lookup(struct device *dev,
+				       struct gpio_aggregator_line **lines,
+				       unsigned int num,
+				       struct gpiod_lookup_table *table,
+				       unsigned long *by_name)
+{
+	const struct gpio_aggregator_line *line;
+	unsigned long flags;
+	const char *key;
+	unsigned int i;
+	u16 hwnum;
+	bool name;
+
+	table->dev_id = dev_name(dev);
+
+	for (i = 0; i < num; i++) {
+		line = lines[i];
+		key = line->key;
+		hwnum = U16_MAX;
+		if (line->offset >= 0) {
+			key = gpio_aggregator_chip_label(dev, line->key, &name);
+			if (!key)
+				return -ENOMEM;
+
+			__assign_bit(i, by_name, name);
+			hwnum = line->offset;
+		}
+
+		flags = line->active_low ? GPIO_ACTIVE_LOW : GPIO_ACTIVE_HIGH;
+		table->table[i] = GPIO_LOOKUP_IDX(key, hwnum, NULL, i, flags);
+	}
+
+	return 0;
+}
+
+static int gpio_aggregator_line_error(struct device *dev,
+				      struct gpio_aggregator *aggr,
+				      const struct gpio_aggregator_line *line,
+				      int err)
+{
+	/* Configfs waits for the probe: fail rather than defer */
+	if (err == -EPROBE_DEFER && aggr->probe_sync)
+		err = -ENODEV;
+
+	if (line->offset < 0)
+		return dev_err_probe(dev, err, "line%u: cannot get GPIO '%s'\n",
+				     line->idx, line->key);
+
+	return dev_err_probe(dev, err, "line%u: cannot get GPIO %d of '%s'\n",
+			     line->idx, line->offset, line->key);
+}
+
+/*
+ * Requests the parent lines through a lookup table that lives only as long
+ * as this function, and adds them to @fwd.
+ */
+static int gpio_aggregator_request_lines(struct device *dev,
+					 struct gpio_aggregator *aggr,
+					 struct gpio_aggregator_line **lines,
+					 unsigned int num,
+					 struct gpiochip_fwd *fwd)
+{
+	unsigned int i;
+	int ret;
+
+	unsigned long *by_name __free(bitmap) = bitmap_zalloc(num, GFP_KERNEL);
+	struct gpio_desc **descs __free(kvfree) =
+		kvcalloc(num, sizeof(*descs), GFP_KERNEL);
+	struct gpiod_lookup_table *table __free(kvfree) =
+		kvzalloc(struct_size(table, table, num + 1), GFP_KERNEL);
+	if (!by_name || !descs || !table)
+		return -ENOMEM;
+
+	ret = gpio_aggregator_fill_lookup(dev, lines, num, table, by_name);
+	if (ret)
+		return ret;
+
+	gpiod_add_lookup_table(table);
+	for (i = 0; i < num; i++) {
+		descs[i] = devm_gpiod_get_index(dev, NULL, i, GPIOD_ASIS);
+		if (IS_ERR(descs[i]))
+			break;
+	}
+	gpiod_remove_lookup_table(table);
+
+	if (i < num)
+		return gpio_aggregator_line_error(dev, aggr, lines[i],
+						  PTR_ERR(descs[i]));
+
+	for (i = 0; i < num; i++) {
+		if (test_bit(i, by_name) &&
+		    !gpio_aggregator_desc_on_chip(descs[i], lines[i]->key))
+			return dev_err_probe(dev, -EINVAL,
+					     "line%u: the label of %s is not unique\n",
+					     i, lines[i]->key);
+
+		ret = gpiochip_fwd_desc_add(fwd, descs[i], i);
+		if (ret)
+			return ret;
+	}
+
+	return 0;
+}
+
+static const char *const *
+gpio_aggregator_line_names(struct device *dev,
+			   struct gpio_aggregator_line **lines,
+			   unsigned int num)
+{
+	const char **names;
+	unsigned int i;
+
+	for (i = 0; i < num; i++) {
+		if (lines[i]->name)
+			break;
+	}
+	if (i == num)
+		return NULL;
+
+	names = devm_kcalloc(dev, num, sizeof(*names), GFP_KERNEL);
+	if (!names)
+		return ERR_PTR(-ENOMEM);
+
+	for (i = 0; i < num; i++) {
+		if (!lines[i]->name)
+			continue;
+
+		names[i] = devm_kstrdup(dev, lines[i]->name, GFP_KERNEL);
+		if (!names[i])
+			return ERR_PTR(-ENOMEM);
+	}
+
+	return names;
+}
+
+/* Probe of the device of an aggregator made through sysfs or configfs. */
+static int gpio_aggregator_probe_lines(struct device *dev,
+				       struct gpio_aggregator *aggr)
+{
+	unsigned int num = list_count_nodes(&aggr->lines), i = 0;
+	struct gpio_aggregator_line *line;
+	const char *const *names;
+	struct gpiochip_fwd *fwd;
+	int ret;
+
+	if (!num)
+		return dev_err_probe(dev, -EINVAL, "no GPIO line\n");
+
+	struct gpio_aggregator_line **lines __free(kvfree) =
+		kvmalloc_array(num, sizeof(*lines), GFP_KERNEL);
+	if (!lines)
+		return -ENOMEM;
+
+	list_for_each_entry(line, &aggr->lines, entry)
+		lines[i++] = line;
+
+	fwd = devm_gpiochip_fwd_alloc(dev, num);
+	if (IS_ERR(fwd))
+		return PTR_ERR(fwd);
+
+	ret = gpio_aggregator_request_lines(dev, aggr, lines, num, fwd);
+	if (ret)
+		return ret;
+
+	names = gpio_aggregator_line_names(dev, lines, num);
+	if (IS_ERR(names))
+		return PTR_ERR(names);
+
+	gpiochip_fwd_get_gpiochip(fwd)->names = names;
+
+	return gpiochip_fwd_register(fwd, aggr);
+}
+
+/*
+ * gpio-delay: a GPIO controller whose lines forward to other lines, waiting
+ * after driving each of them for its ramp, from the specifier of its
+ * consumer: <line ramp-up-us ramp-down-us>.
+ */
+
+/**
+ * struct gpio_delay_timing - delays of a line of a gpio-delay controller
+ * @ramp_up_us: delay after driving the line active, in microseconds
+ * @ramp_down_us: delay after driving the line inactive, in microseconds
+ */
+struct gpio_delay_timing {
+	u32 ramp_up_us;
+	u32 ramp_down_us;
+};
+
+/**
+ * struct gpio_delay - a gpio-delay controller
+ * @fwd: its forwarder
+ * @timings: the delays of each line, from the specifier of its consumer
+ */
+struct gpio_delay {
+	struct gpiochip_fwd *fwd;
+	struct gpio_delay_timing *timings;
+};
+
+/* Waits for the line at @offset to ramp to @value. */
+static void gpio_delay_wait(struct gpio_chip *chip, unsigned int offset,
+			    int value)
+{
+	struct gpio_delay *delay = gpiochip_get_data(chip);
+	const struct gpio_delay_timing *timing = &delay->timings[offset];
+	u32 delay_us;
+
+	delay_us = value ? timing->ramp_up_us : timing->ramp_down_us;
+	if (!delay_us)
+		return;
+
+	if (chip->can_sleep) {
+		fsleep(delay_us);
+		return;
+	}
+
+	/* udelay() may overflow on some architectures beyond a few ms */
+	mdelay(delay_us / USEC_PER_MSEC);
+	udelay(delay_us % USEC_PER_MSEC);
+}
+
+static int gpio_delay_set(struct gpio_chip *chip, unsigned int offset,
+			  int value)
+{
+	struct gpio_delay *delay = gpiochip_get_data(chip);
+	int ret;
+
+	ret = gpiochip_fwd_gpio_set(delay->fwd, offset, value);
+	if (ret)
+		return ret;
+
+	gpio_delay_wait(chip, offset, value);
+
+	return 0;
+}
+
+/* Making a line an output drives it too */
+static int gpio_delay_direction_output(struct gpio_chip *chip,
+				       unsigned int offset, int value)
+{
+	struct gpio_delay *delay = gpiochip_get_data(chip);
+	int ret;
+
+	ret = gpiochip_fwd_gpio_direction_output(delay->fwd, offset, value);
+	if (ret)
+		return ret;
+
+	gpio_delay_wait(chip, offset, value);
+
+	return 0;
+}
+
+#ifdef CONFIG_OF_GPIO
+/* Translates the specifier <line ramp-up-us ramp-down-us>. */
+static int gpio_delay_of_xlate(struct gpio_chip *chip,
+			       const struct of_phandle_args *gpiospec,
+			       u32 *flags)
+{
+	struct gpio_delay *delay = gpiochip_get_data(chip);
+	struct gpio_delay_timing *timing;
+	u32 line;
+
+	if (gpiospec->args_count != chip->of_gpio_n_cells)
+		return -EINVAL;
+
+	line = gpiospec->args[0];
+	if (line >= chip->ngpio)
+		return -EINVAL;
+
+	/* Without @flags, gpiolib only asks whether the line is ours */
+	if (flags) {
+		timing = &delay->timings[line];
+		timing->ramp_up_us = gpiospec->args[1];
+		timing->ramp_down_us = gpiospec->args[2];
+		*flags = 0;
+	}
+
+	return line;
+}
+#endif
+
+static int gpio_delay_register(struct device *dev, struct gpiochip_fwd *fwd)
+{
+	struct gpio_chip *chip = gpiochip_fwd_get_gpiochip(fwd);
+	struct gpio_delay *delay;
+
+	delay = devm_kzalloc(dev, sizeof(*delay), GFP_KERNEL);
+	if (!delay)
+		return -ENOMEM;
+
+	delay->timings = devm_kcalloc(dev, chip->ngpio,
+				      sizeof(*delay->timings), GFP_KERNEL);
+	if (!delay->timings)
+		return -ENOMEM;
+
+	delay->fwd = fwd;
+
+	chip->direction_output = gpio_delay_direction_output;
+	chip->set_rv = gpio_delay_set;
+	/* gpiolib then sets, and delays, the lines one by one */
+	chip->set_multiple_rv = NULL;
+#ifdef CONFIG_OF_GPIO
+	chip->of_xlate = gpio_delay_of_xlate;
+	chip->of_gpio_n_cells = 3;
+#endif
+
+	return gpiochip_fwd_register(fwd, delay);
+}
+
+/*
+ * Probe of a device described by firmware, with a "gpios" property, or by
+ * a board file, with a lookup table. The names of the lines come from the
+ * "gpio-line-names" property of the device, which gpiolib reads for the
+ * chip as it has no fwnode of its own.
+ */
+static int gpio_aggregator_probe_fw(struct device *dev, unsigned long features)
+{
+	struct gpiochip_fwd *fwd;
+	struct gpio_desc *desc;
+	unsigned int i;
+	int count, ret;
+
+	count = gpiod_count(dev, NULL);
+	if (!count || count == -ENOENT)
+		return dev_err_probe(dev, -EINVAL,
+				     "no GPIO lines: no platform data and no 'gpios' property\n");
+	if (count < 0)
+		return dev_err_probe(dev, count, "cannot count the GPIO lines\n");
+
+	fwd = devm_gpiochip_fwd_alloc(dev, count);
+	if (IS_ERR(fwd))
+		return dev_err_probe(dev, PTR_ERR(fwd), "too many GPIO lines\n");
+
+	for (i = 0; i < count; i++) {
+		desc = devm_gpiod_get_index(dev, NULL, i, GPIOD_ASIS);
+		if (IS_ERR(desc))
+			return dev_err_probe(dev, PTR_ERR(desc),
+					     "cannot get GPIO %u\n", i);
+
+		ret = gpiochip_fwd_desc_add(fwd, desc, i);
+		if (ret)
+			return ret;
+	}
+
+	if (features & AGGREGATOR_DELAY)
+		return gpio_delay_register(dev, fwd);
+
+	return gpiochip_fwd_register(fwd, NULL);
+}
+
+/*
+ * Platform driver
+ */
+
+static int gpio_aggregator_probe(struct platform_device *pdev)
+{
+	const struct gpio_aggregator_pdata *pdata = dev_get_platdata(&pdev->dev);
+	struct device *dev = &pdev->dev;
+	int ret;
+
+	/* Our devices; driver_override can bind others, with their own pdata */
+	if (pdata && !strcmp(pdev->name, DRV_NAME)) {
+		ret = gpio_aggregator_probe_lines(dev, pdata->aggr);
+		WRITE_ONCE(pdata->aggr->probe_err, ret);
+		return ret;
+	}
+
+	return gpio_aggregator_probe_fw(dev,
+					(uintptr_t)device_get_match_data(dev));
+}
+
+static const struct of_device_id gpio_aggregator_dt_ids[] = {
+	{
+		.compatible = "gpio-delay",
+		.data = (void *)AGGREGATOR_DELAY,
+	},
+	/*
+	 * Add here the GPIO-operated devices to be driven from userspace, or
+	 * bind them through "driver_override" in sysfs.
+	 */
+	{ }
+};
+MODULE_DEVICE_TABLE(of, gpio_aggregator_dt_ids);
+
+/*
+ * Activation: registering and unregistering the platform device of an
+ * aggregator. Configfs waits for the probe and fails when it fails; sysfs
+ * leaves the device to deferred probe, to come alive when its parent
+ * chips appear.
+ */
+
+static bool gpio_aggregator_is_live(struct gpio_aggregator *aggr)
+{
+	lockdep_assert_held(&aggr->lock);
+
+	if (!aggr->pdev)
+		return false;
+
+	guard(device)(&aggr->pdev->dev);
+
+	return device_is_bound(&aggr->pdev->dev);
+}
+
+static void gpio_aggregator_undepend(struct gpio_aggregator *aggr,
+				     struct gpio_aggregator_line *last)
+{
+	struct gpio_aggregator_line *line = last;
+
+	list_for_each_entry_from_reverse(line, &aggr->lines, entry)
+		configfs_undepend_item_unlocked(&line->group.cg_item);
+
+	configfs_undepend_item_unlocked(&aggr->group.cg_item);
+}
+
+/*
+ * Pins the configfs directories of a device made in configfs while it has
+ * a platform device: rmdir fails with -EBUSY.
+ */
+static int gpio_aggregator_depend(struct gpio_aggregator *aggr)
+{
+	struct configfs_subsystem *subsys = aggr->group.cg_subsys;
+	struct gpio_aggregator_line *line;
+	int ret;
+
+	ret = configfs_depend_item_unlocked(subsys, &aggr->group.cg_item);
+	if (ret)
+		return ret;
+
+	list_for_each_entry(line, &aggr->lines, entry) {
+		ret = configfs_depend_item_unlocked(subsys,
+						    &line->group.cg_item);
+		if (ret) {
+			gpio_aggregator_undepend(aggr,
+						 list_prev_entry(line, entry));
+			return ret;
+		}
+	}
+
+	return 0;
+}
+
+/* Returns 0 when @pdev is bound, else why the probe failed. */
+static int gpio_aggregator_probe_result(struct gpio_aggregator *aggr,
+					struct platform_device *pdev)
+{
+	guard(device)(&pdev->dev);
+
+	if (device_is_bound(&pdev->dev))
+		return 0;
+
+	return READ_ONCE(aggr->probe_err) ?: -ENODEV;
+}
+
+static int gpio_aggregator_register_pdev(struct gpio_aggregator *aggr,
+					 bool sync)
+{
+	struct gpio_aggregator_pdata pdata = { .aggr = aggr };
+	struct platform_device_info pdevinfo = {
+		.name = DRV_NAME,
+		.id = aggr->id,
+		.data = &pdata,
+		.size_data = sizeof(pdata),
+	};
+	struct platform_device *pdev;
+	int ret;
+
+	aggr->probe_sync = sync;
+	/* Unless the driver probes the device */
+	WRITE_ONCE(aggr->probe_err, -ENODEV);
+
+	/* The driver probes synchronously: it is done on return */
+	pdev = platform_device_register_full(&pdevinfo);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+
+	if (sync) {
+		ret = gpio_aggregator_probe_result(aggr, pdev);
+		if (ret) {
+			platform_device_unregister(pdev);
+			return ret;
+		}
+	}
+
+	aggr->pdev = pdev;
+
+	return 0;
+}
+
+static int gpio_aggregator_activate(struct gpio_aggregator *aggr, bool sync)
+{
+	int ret;
+
+	lockdep_assert_held(&aggr->lock);
+
+	if (!aggr->init_via_sysfs) {
+		ret = gpio_aggregator_depend(aggr);
+		if (ret)
+			return ret;
+	}
+
+	ret = gpio_aggregator_register_pdev(aggr, sync);
+	if (ret && !aggr->init_via_sysfs)
+		gpio_aggregator_undepend(aggr, list_last_entry(&aggr->lines,
+							       struct gpio_aggregator_line,
+							       entry));
+
+	return ret;
+}
+
+static void gpio_aggregator_deactivate(struct gpio_aggregator *aggr)
+{
+	lockdep_assert_held(&aggr->lock);
+
+	platform_device_unregister(aggr->pdev);
+	aggr->pdev = NULL;
+
+	if (!aggr->init_via_sysfs)
+		gpio_aggregator_undepend(aggr, list_last_entry(&aggr->lines,
+							       struct gpio_aggregator_line,
+							       entry));
+}
+
+/* Checks the lines before going live: line0 to lineN, each with a key. */
+static int gpio_aggregator_check_lines(struct gpio_aggregator *aggr)
+{
+	const char *name = config_item_name(&aggr->group.cg_item);
+	struct gpio_aggregator_line *line;
+	unsigned int idx = 0;
+
+	lockdep_assert_held(&aggr->lock);
+
+	if (list_empty(&aggr->lines)) {
+		pr_err("%s: no line\n", name);
+		return -EINVAL;
+	}
+
+	list_for_each_entry(line, &aggr->lines, entry) {
+		if (line->idx != idx) {
+			pr_err("%s: line%u missing\n", name, idx);
+			return -EINVAL;
+		}
+
+		if (!line->key) {
+			pr_err("%s: line%u has no key\n", name, idx);
+			return -EINVAL;
+		}
+
+		idx++;
+	}
+
+	return 0;
+}
+
+static int gpio_aggregator_go_live(struct gpio_aggregator *aggr)
+{
+	int ret;
+
+	lockdep_assert_held(&aggr->lock);
+
+	if (gpio_aggregator_is_live(aggr))
+		return 0;
+
+	/* Waiting for a deferred probe, or unbound: try again, now */
+	if (aggr->pdev)
+		gpio_aggregator_deactivate(aggr);
+
+	ret = gpio_aggregator_check_lines(aggr);
+	if (ret)
+		return ret;
+
+	return gpio_aggregator_activate(aggr, true);
+}
+
+/*
+ * configfs
+ *
+ * /sys/kernel/config/gpio-aggregator/<device>/line<N>: "mkdir <device>"
+ * makes an aggregator, "mkdir <device>/line<N>" a line of it. Aggregators
+ * made through new_device appear as "_sysfs.<id>", where mkdir and rmdir
+ * are refused.
+ */
+
+static struct gpio_aggregator *to_gpio_aggregator(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct gpio_aggregator,
+			    group);
+}
+
+static struct gpio_aggregator_line *
+to_gpio_aggregator_line(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct gpio_aggregator_line,
+			    group);
+}
+
+/* Returns a copy of the string written, without surrounding whitespace. */
+static char *gpio_aggregator_strdup_trimmed(const char *page, size_t count)
+{
+	char *str;
+
+	str = kstrndup(skip_spaces(page), count, GFP_KERNEL);
+	if (!str)
+		return ERR_PTR(-ENOMEM);
+
+	/* No leading whitespace left: strim() returns str */
+	return strim(str);
+}
+
+static ssize_t gpio_aggregator_line_key_show(struct config_item *item,
+					     char *page)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+
+	guard(mutex)(&line->parent->lock);
+
+	return sysfs_emit(page, "%s\n", line->key ?: "");
+}
+
+static ssize_t gpio_aggregator_line_key_store(struct config_item *item,
+					      const char *page, size_t count)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+
+	char *key __free(kfree) = gpio_aggregator_strdup_trimmed(page, count);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+
+	guard(mutex)(&line->parent->lock);
+
+	if (line->parent->pdev)
+		return -EBUSY;
+
+	/* Empty: not set */
+	kfree(line->key);
+	line->key = *key ? no_free_ptr(key) : NULL;
+
+	return count;
+}
+
+CONFIGFS_ATTR(gpio_aggregator_line_, key);
+
+static ssize_t gpio_aggregator_line_offset_show(struct config_item *item,
+						char *page)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+
+	guard(mutex)(&line->parent->lock);
+
+	return sysfs_emit(page, "%d\n", line->offset);
+}
+
+static ssize_t gpio_aggregator_line_offset_store(struct config_item *item,
+						 const char *page,
+						 size_t count)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+	int offset, ret;
+
+	ret = kstrtoint(page, 10, &offset);
+	if (ret)
+		return ret;
+
+	/* -1: the key is a line name */
+	if (offset < -1 || offset > AGGREGATOR_MAX_OFFSET)
+		return -EINVAL;
+
+	guard(mutex)(&line->parent->lock);
+
+	if (line->parent->pdev)
+		return -EBUSY;
+
+	line->offset = offset;
+
+	return count;
+}
+
+CONFIGFS_ATTR(gpio_aggregator_line_, offset);
+
+static ssize_t gpio_aggregator_line_name_show(struct config_item *item,
+					      char *page)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+
+	guard(mutex)(&line->parent->lock);
+
+	return sysfs_emit(page, "%s\n", line->name ?: "");
+}
+
+static ssize_t gpio_aggregator_line_name_store(struct config_item *item,
+					       const char *page, size_t count)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+
+	char *name __free(kfree) = gpio_aggregator_strdup_trimmed(page, count);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+
+	guard(mutex)(&line->parent->lock);
+
+	if (line->parent->pdev)
+		return -EBUSY;
+
+	/* Empty: not set */
+	kfree(line->name);
+	line->name = *name ? no_free_ptr(name) : NULL;
+
+	return count;
+}
+
+CONFIGFS_ATTR(gpio_aggregator_line_, name);
+
+static ssize_t gpio_aggregator_line_active_low_show(struct config_item *item,
+						    char *page)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+
+	guard(mutex)(&line->parent->lock);
+
+	return sysfs_emit(page, "%d\n", line->active_low);
+}
+
+static ssize_t gpio_aggregator_line_active_low_store(struct config_item *item,
+						     const char *page,
+						     size_t count)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+	bool active_low;
+	int ret;
+
+	ret = kstrtobool(page, &active_low);
+	if (ret)
+		return ret;
+
+	guard(mutex)(&line->parent->lock);
+
+	if (line->parent->pdev)
+		return -EBUSY;
+
+	line->active_low = active_low;
+
+	return count;
+}
+
+CONFIGFS_ATTR(gpio_aggregator_line_, active_low);
+
+static struct configfs_attribute *gpio_aggregator_line_attrs[] = {
+	&gpio_aggregator_line_attr_key,
+	&gpio_aggregator_line_attr_offset,
+	&gpio_aggregator_line_attr_name,
+	&gpio_aggregator_line_attr_active_low,
+	NULL
+};
+
+static void gpio_aggregator_line_release(struct config_item *item)
+{
+	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
+
+	scoped_guard(mutex, &line->parent->lock)
+		list_del(&line->entry);
+
+	gpio_aggregator_line_free(line);
+}
+
+static struct configfs_item_operations gpio_aggregator_line_item_ops = {
+	.release	= gpio_aggregator_line_release,
+};
+
+static const struct config_item_type gpio_aggregator_line_type = {
+	.ct_item_ops	= &gpio_aggregator_line_item_ops,
+	.ct_attrs	= gpio_aggregator_line_attrs,
+	.ct_owner	= THIS_MODULE,
+};
+
+static ssize_t gpio_aggregator_device_dev_name_show(struct config_item *item,
+						    char *page)
+{
+	struct gpio_aggregator *aggr = to_gpio_aggregator(item);
+
+	return sysfs_emit(page, "%s.%d\n", DRV_NAME, aggr->id);
+}
+
+CONFIGFS_ATTR_RO(gpio_aggregator_device_, dev_name);
+
+static ssize_t gpio_aggregator_device_live_show(struct config_item *item,
+						char *page)
+{
+	struct gpio_aggregator *aggr = to_gpio_aggregator(item);
+	bool live;
+
+	scoped_guard(mutex, &aggr->lock)
+		live = gpio_aggregator_is_live(aggr);
+
+	return sysfs_emit(page, "%d\n", live);
+}
+
+static ssize_t gpio_aggregator_device_live_store(struct config_item *item,
+						 const char *page,
+						 size_t count)
+{
+	struct gpio_aggregator *aggr = to_gpio_aggregator(item);
+	bool live;
+	int ret;
+
+	ret = kstrtobool(page, &live);
+	if (ret)
+		return ret;
+
+	guard(mutex)(&aggr->lock);
+
+	if (live)
+		ret = gpio_aggregator_go_live(aggr);
+	else if (aggr->pdev)
+		gpio_aggregator_deactivate(aggr);
+
+	return ret ?: count;
+}
+
+CONFIGFS_ATTR(gpio_aggregator_device_, live);
+
+static struct configfs_attribute *gpio_aggregator_device_attrs[] = {
+	&gpio_aggregator_device_attr_dev_name,
+	&gpio_aggregator_device_attr_live,
+	NULL
+};
+
+/* Parses "line<N>", N in canonical decimal form. */
+static int gpio_aggregator_parse_line_dir(const char *name, unsigned int *idx)
+{
+	const char *num;
+	size_t len;
+
+	len = str_has_prefix(name, "line");
+	if (!len)
+		return -EINVAL;
+
+	num = name + len;
+	if (!*num || strspn(num, "0123456789") != strlen(num) ||
+	    (num[0] == '0' && num[1]))
+		return -EINVAL;
+
+	if (kstrtouint(num, 10, idx) || *idx >= AGGREGATOR_MAX_LINES)
+		return -EINVAL;
+
+	return 0;
+}
+
+static struct config_group *
+gpio_aggregator_device_make_group(struct config_group *group, const char *name)
+{
+	struct gpio_aggregator *aggr = to_gpio_aggregator(&group->cg_item);
+	struct gpio_aggregator_line *line;
+	unsigned int idx;
+
+	if (gpio_aggregator_parse_line_dir(name, &idx))
+		return ERR_PTR(-EINVAL);
+
+	guard(mutex)(&aggr->lock);
+
+	if (aggr->pdev)
+		return ERR_PTR(-EBUSY);
+
+	line = gpio_aggregator_line_alloc(aggr, idx, NULL, -1);
+	if (!line)
+		return ERR_PTR(-ENOMEM);
+
+	config_group_init_type_name(&line->group, name,
+				    &gpio_aggregator_line_type);
+	gpio_aggregator_line_add(aggr, line);
+
+	return &line->group;
+}
+
+static void gpio_aggregator_device_release(struct config_item *item)
+{
+	struct gpio_aggregator *aggr = to_gpio_aggregator(item);
+
+	/*
+	 * Not expected: rmdir fails while a device made in configfs has a
+	 * platform device, and one made in sysfs loses it before.
+	 */
+	scoped_guard(mutex, &aggr->lock) {
+		if (aggr->pdev)
+			gpio_aggregator_deactivate(aggr);
+	}
+
+	gpio_aggregator_free(aggr);
+}
+
+static struct configfs_item_operations gpio_aggregator_device_item_ops = {
+	.release	= gpio_aggregator_device_release,
+};
+
+static struct configfs_group_operations gpio_aggregator_device_group_ops = {
+	.make_group	= gpio_aggregator_device_make_group,
+};
+
+static const struct config_item_type gpio_aggregator_device_type = {
+	.ct_item_ops	= &gpio_aggregator_device_item_ops,
+	.ct_group_ops	= &gpio_aggregator_device_group_ops,
+	.ct_attrs	= gpio_aggregator_device_attrs,
+	.ct_owner	= THIS_MODULE,
+};
+
+/* Aggregators made through sysfs: no group operations, so no mkdir */
+static const struct config_item_type gpio_aggregator_sysfs_device_type = {
+	.ct_item_ops	= &gpio_aggregator_device_item_ops,
+	.ct_attrs	= gpio_aggregator_device_attrs,
+	.ct_owner	= THIS_MODULE,
+};
+
+/*
+ * configfs takes a reference to the module of the type of each directory
+ * made with mkdir, and drops it on rmdir: the module cannot be unloaded
+ * while an aggregator made in configfs exists.
+ */
+static struct config_group *
+gpio_aggregator_make_group(struct config_group *group, const char *name)
+{
+	struct gpio_aggregator *aggr;
+
+	/* Reserved for the aggregators made through sysfs */
+	if (str_has_prefix(name, "_sysfs"))
+		return ERR_PTR(-EINVAL);
+
+	aggr = gpio_aggregator_alloc(false);
+	if (IS_ERR(aggr))
+		return ERR_CAST(aggr);
+
+	config_group_init_type_name(&aggr->group, name,
+				    &gpio_aggregator_device_type);
+
+	return &aggr->group;
+}
+
+static struct configfs_group_operations gpio_aggregator_group_ops = {
+	.make_group	= gpio_aggregator_make_group,
+};
+
+static const struct config_item_type gpio_aggregator_type = {
+	.ct_group_ops	= &gpio_aggregator_group_ops,
+	.ct_owner	= THIS_MODULE,
+};
+
+static struct configfs_subsystem gpio_aggregator_subsys = {
+	.su_group = {
+		.cg_item = {
+			.ci_namebuf	= DRV_NAME,
+			.ci_type	= &gpio_aggregator_type,
+		},
+	},
+};
+
+/*
+ * sysfs: new_device and delete_device
+ */
+
+/* Drops the directories of a sysfs aggregator, which frees it. */
+static void gpio_aggregator_put_sysfs(struct gpio_aggregator *aggr)
+{
+	configfs_remove_default_groups(&aggr->group);
+	config_group_put(&aggr->group);
+}
+
+static int gpio_aggregator_create_sysfs(const struct gpio_aggregator_spec *specs,
+					unsigned int num)
+{
+	struct gpio_aggregator_line *line;
+	struct gpio_aggregator *aggr;
+	char name[32];
+	unsigned int i;
+	int ret;
+
+	aggr = gpio_aggregator_alloc(true);
+	if (IS_ERR(aggr))
+		return PTR_ERR(aggr);
+
+	snprintf(name, sizeof(name), "_sysfs.%d", aggr->id);
+	config_group_init_type_name(&aggr->group, name,
+				    &gpio_aggregator_sysfs_device_type);
+
+	for (i = 0; i < num; i++) {
+		line = gpio_aggregator_line_alloc(aggr, i, specs[i].key,
+						  specs[i].offset);
+		if (!line) {
+			ret = -ENOMEM;
+			goto err_put;
+		}
+
+		snprintf(name, sizeof(name), "line%u", i);
+		config_group_init_type_name(&line->group, name,
+					    &gpio_aggregator_line_type);
+		configfs_add_default_group(&line->group, &aggr->group);
+
+		/* Nobody else sees the aggregator yet: no need for the lock */
+		list_add_tail(&line->entry, &aggr->lines);
+	}
+
+	ret = configfs_register_group(&gpio_aggregator_subsys.su_group,
+				      &aggr->group);
+	if (ret)
+		goto err_put;
+
+	/* Unless a write to "live" in its new directory was faster */
+	scoped_guard(mutex, &aggr->lock)
+		ret = aggr->pdev ? 0 : gpio_aggregator_activate(aggr, false);
+	if (ret)
+		goto err_unregister;
+
+	/* Now delete_device can find it */
+	scoped_guard(mutex, &gpio_aggregator_lock)
+		idr_replace(&gpio_aggregator_idr, aggr, aggr->id);
+
+	return 0;
+
+err_unregister:
+	configfs_unregister_group(&aggr->group);
+err_put:
+	gpio_aggregator_put_sysfs(aggr);
+	return ret;
+}
+
+static void gpio_aggregator_destroy_sysfs(struct gpio_aggregator *aggr)
+{
+	/* First, so that no write to "live" can revive the device */
+	configfs_unregister_group(&aggr->group);
+
+	scoped_guard(mutex, &aggr->lock) {
+		if (aggr->pdev)
+			gpio_aggregator_deactivate(aggr);
+	}
+
+	gpio_aggregator_put_sysfs(aggr);
+}
+
+static ssize_t new_device_store(struct device_driver *driver, const char *buf,
+				size_t count)
+{
+	struct gpio_aggregator_spec *specs __free(kvfree) = NULL;
+	int num, ret;
+
+	char *spec __free(kfree) = kstrndup(buf, count, GFP_KERNEL);
+	if (!spec)
+		return -ENOMEM;
+
+	num = gpio_aggregator_parse_spec(spec, &specs);
+	if (num < 0)
+		return num;
+
+	ret = gpio_aggregator_create_sysfs(specs, num);
+
+	return ret ?: count;
+}
+
+static DRIVER_ATTR_WO(new_device);
+
+/* Parses "gpio-aggregator.<id>", maybe with a newline. */
+static int gpio_aggregator_parse_dev_name(const char *buf, int *id)
+{
+	const char *num;
+	unsigned int val;
+	size_t len;
+
+	len = str_has_prefix(buf, DRV_NAME ".");
+	if (!len)
+		return -EINVAL;
+
+	num = buf + len;
+	if (!isdigit(num[0]) || kstrtouint(num, 10, &val) || val > INT_MAX)
+		return -EINVAL;
+
+	/* Well formed, but not a device name: ids have no leading zero */
+	if (num[0] == '0' && isdigit(num[1]))
+		return -ENOENT;
+
+	*id = val;
+
+	return 0;
+}
+
+/*
+ * Takes the sysfs aggregator @id out of the IDR, so that nobody else deletes
+ * it; its id stays taken until it is freed. Returns NULL when there is none.
+ */
+static struct gpio_aggregator *gpio_aggregator_claim_sysfs(int id)
+{
+	struct gpio_aggregator *aggr;
+
+	guard(mutex)(&gpio_aggregator_lock);
+
+	aggr = idr_find(&gpio_aggregator_idr, id);
+	/* Aggregators made in configfs are removed there */
+	if (!aggr || !aggr->init_via_sysfs)
+		return NULL;
+
+	idr_replace(&gpio_aggregator_idr, NULL, id);
+
+	return aggr;
+}
+
+static ssize_t delete_device_store(struct device_driver *driver,
+				   const char *buf, size_t count)
+{
+	struct gpio_aggregator *aggr;
+	int id, ret;
+
+	ret = gpio_aggregator_parse_dev_name(buf, &id);
+	if (ret)
+		return ret;
+
+	aggr = gpio_aggregator_claim_sysfs(id);
+	if (!aggr)
+		return -ENOENT;
+
+	gpio_aggregator_destroy_sysfs(aggr);
+
+	return count;
+}
+
+static DRIVER_ATTR_WO(delete_device);
+
+static struct attribute *gpio_aggregator_attrs[] = {
+	&driver_attr_new_device.attr,
+	&driver_attr_delete_device.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(gpio_aggregator);
+
+static struct platform_driver gpio_aggregator_driver = {
+	.probe = gpio_aggregator_probe,
+	.driver = {
+		.name = DRV_NAME,
+		.groups = gpio_aggregator_groups,
+		.of_match_table = gpio_aggregator_dt_ids,
+		/* Configfs relies on the probe being done on registration */
+		.probe_type = PROBE_FORCE_SYNCHRONOUS,
+	},
+};
+
+/*
+ * Module init and exit
+ */
+
+/* Claims any sysfs aggregator, like gpio_aggregator_claim_sysfs(). */
+static struct gpio_aggregator *gpio_aggregator_claim_any_sysfs(void)
+{
+	struct gpio_aggregator *aggr;
+	int id;
+
+	guard(mutex)(&gpio_aggregator_lock);
+
+	idr_for_each_entry(&gpio_aggregator_idr, aggr, id) {
+		if (aggr->init_via_sysfs) {
+			idr_replace(&gpio_aggregator_idr, NULL, id);
+			return aggr;
+		}
+	}
+
+	return NULL;
+}
+
+static void gpio_aggregator_destroy_all_sysfs(void)
+{
+	struct gpio_aggregator *aggr;
+
+	while ((aggr = gpio_aggregator_claim_any_sysfs()))
+		gpio_aggregator_destroy_sysfs(aggr);
+}
+
+static int __init gpio_aggregator_init(void)
+{
+	int ret;
+
+	config_group_init(&gpio_aggregator_subsys.su_group);
+	mutex_init(&gpio_aggregator_subsys.su_mutex);
+	ret = configfs_register_subsystem(&gpio_aggregator_subsys);
+	if (ret) {
+		pr_err("cannot register the configfs subsystem: %d\n", ret);
+		goto err_destroy_mutex;
+	}
+
+	ret = platform_driver_register(&gpio_aggregator_driver);
+	if (ret) {
+		pr_err("cannot register the platform driver: %d\n", ret);
+		goto err_unregister_subsys;
+	}
+
+	return 0;
+
+err_unregister_subsys:
+	configfs_unregister_subsystem(&gpio_aggregator_subsys);
+err_destroy_mutex:
+	mutex_destroy(&gpio_aggregator_subsys.su_mutex);
+	return ret;
+}
+module_init(gpio_aggregator_init);
+
+static void __exit gpio_aggregator_exit(void)
+{
+	/*
+	 * Unregistering the driver removes new_device and delete_device,
+	 * waiting for writes in progress, and unbinds every device. No
+	 * configfs aggregator exists: each would hold a module reference.
+	 */
+	platform_driver_unregister(&gpio_aggregator_driver);
+	gpio_aggregator_destroy_all_sysfs();
+	configfs_unregister_subsystem(&gpio_aggregator_subsys);
+	mutex_destroy(&gpio_aggregator_subsys.su_mutex);
+}
+module_exit(gpio_aggregator_exit);
+
+MODULE_DESCRIPTION("GPIO Aggregator");
+MODULE_LICENSE("GPL");
