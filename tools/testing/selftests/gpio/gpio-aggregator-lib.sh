@@ -1,0 +1,573 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # globals set here are used by gpio-aggregator.sh
+#
+# Helpers of gpio-aggregator.sh, sourced by it: assertions, gpio-sim chips
+# standing in for real GPIO controllers, aggregators created through sysfs
+# and configfs, and cleaning up after a test case.
+#
+# Conventions: a test case runs in a subshell; fail() ends it. Helpers that
+# print a value are meant for $(...) and never call fail(): they return
+# non-zero instead. Helpers that check something call fail() themselves.
+
+AGG_MODULE=gpio-aggregator
+SIM_MODULE=gpio-sim
+AGG_DRIVER=/sys/bus/platform/drivers/gpio-aggregator
+NEW_DEVICE=$AGG_DRIVER/new_device
+DELETE_DEVICE=$AGG_DRIVER/delete_device
+AGG_CONFIGFS=/sys/kernel/config/gpio-aggregator
+SIM_CONFIGFS=/sys/kernel/config/gpio-sim
+PLATFORM_DEVICES=/sys/bus/platform/devices
+
+# Platform devices of harness/dts/test.dts
+DT_SIM_DEVICE=gpio-sim-dt
+DT_SIM_LABEL=dt-sim
+DT_CONSUMERS="door slow-door"
+
+# Upper bound, in seconds, of every wait for a condition.
+TIMEOUT=${GPIO_AGGREGATOR_TIMEOUT:-10}
+
+CASE=setup
+WORK=
+
+# ---------------------------------------------------------------------------
+# Reporting and assertions
+
+note() {
+	printf '# %s\n' "$*"
+}
+
+# fail MSG: report MSG and end the current test case.
+fail() {
+	note "$CASE: $*"
+	exit 1
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+}
+
+# write_attr VALUE FILE: write VALUE and a newline to FILE in one write(2).
+write_attr() {
+	printf '%s\n' "$1" > "$2"
+}
+
+# must CMD...: run CMD; fail the test case, showing its errors, if it fails.
+must() {
+	local out
+
+	out=$("$@" 2>&1) || fail "'$*' failed: $out"
+}
+
+# errno_text ERRNO: the strerror() text that the shell and tools print.
+errno_text() {
+	case $1 in
+	EINVAL) echo "Invalid argument" ;;
+	ENOENT) echo "No such file or directory" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	EPERM) echo "Operation not permitted" ;;
+	EACCES) echo "Permission denied" ;;
+	ENOTEMPTY) echo "Directory not empty" ;;
+	*) return 1 ;;
+	esac
+}
+
+# expect_errno ERRNO CMD...: CMD must fail, and with ERRNO.
+expect_errno() {
+	local errno=$1 text out
+
+	shift
+	text=$(errno_text "$errno") || fail "expect_errno: unknown errno $errno"
+	if out=$("$@" 2>&1); then
+		fail "'$*' succeeded, expected $errno"
+	fi
+	case $out in
+	*"$text"*) ;;
+	*) fail "'$*' failed with '$out', expected $errno ($text)" ;;
+	esac
+}
+
+# expect_failure CMD...: CMD must fail, whatever the error.
+expect_failure() {
+	if "$@" > /dev/null 2>&1; then
+		fail "'$*' succeeded, expected a failure"
+	fi
+}
+
+# now_us: wall clock in microseconds, without forking.
+now_us() {
+	local t=$EPOCHREALTIME
+
+	echo $(( 10#${t/[.,]/} ))
+}
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
+wait_for() {
+	local deadline=$(( $(now_us) + $1 * 1000000 ))
+
+	shift
+	until "$@"; do
+		(( $(now_us) < deadline )) || return 1
+		sleep 0.02
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Kernel log
+
+KMSG_MARK=
+
+# kmsg_mark: put a unique line into the kernel log; kmsg_since_mark prints
+# what the kernel logged after it.
+kmsg_mark() {
+	KMSG_MARK="gpio-aggregator selftest: $CASE mark $BASHPID.$RANDOM"
+	printf '%s\n' "$KMSG_MARK" > /dev/kmsg
+}
+
+kmsg_since_mark() {
+	dmesg | sed 's/^\[[^]]*\] *//; s/^\[ *[TC][0-9]*\] *//' |
+		awk -v mark="$KMSG_MARK" 'seen { print } $0 == mark { seen = 1 }'
+}
+
+# expect_one_kmsg [TOKEN]: since kmsg_mark, the kernel logged one line, and
+# it names TOKEN.
+expect_one_kmsg() {
+	local msgs count
+
+	msgs=$(kmsg_since_mark)
+	count=$(printf '%s' "$msgs" | grep -c '^')
+	[ "$count" = 1 ] || fail "expected one kernel message, got $count: $msgs"
+	case $msgs in
+	*"${1:-}"*) ;;
+	*) fail "kernel message '$msgs' does not name '$1'" ;;
+	esac
+}
+
+# ---------------------------------------------------------------------------
+# Background processes
+
+# spawn OUT CMD...: run CMD in the background with its output in OUT; its pid
+# is left in SPAWNED. cleanup_all() stops whatever a test case left running.
+spawn() {
+	local out=$1
+
+	shift
+	"$@" > "$out" 2>&1 &
+	SPAWNED=$!
+	echo "$SPAWNED" >> "$WORK/pids"
+}
+
+# pid_gone PID: the process has exited (a zombie counts as exited).
+pid_gone() {
+	local stat
+
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
+}
+
+# stop PID...: end processes this script spawned, and reap them.
+stop() {
+	local pid
+
+	for pid; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		wait_for "$TIMEOUT" pid_gone "$pid" || note "pid $pid does not stop"
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Modules
+
+module_loaded() {
+	[ -d "/sys/module/${1//-/_}" ]
+}
+
+load_modules() {
+	module_loaded "$SIM_MODULE" || modprobe "$SIM_MODULE" || return 1
+	module_loaded "$AGG_MODULE" || modprobe "$AGG_MODULE" || return 1
+}
+
+# ---------------------------------------------------------------------------
+# GPIO chips and lines, through the libgpiod 1.6 tools
+
+# chip_summary CHIP: gpiodetect's line for CHIP: "gpiochipN [label] (K lines)"
+chip_summary() {
+	gpiodetect | grep "^$1 "
+}
+
+# chip_with_label LABEL: the gpiochipN whose label is LABEL.
+chip_with_label() {
+	gpiodetect | awk -v l="[$1]" '$2 == l { print $1; found = 1 }
+		END { exit !found }'
+}
+
+chip_label() {
+	chip_summary "$1" | sed -n 's/^[^ ]* \[\(.*\)\] ([0-9]* lines)$/\1/p'
+}
+
+chip_num_lines() {
+	chip_summary "$1" | sed -n 's/.* (\([0-9]*\) lines)$/\1/p'
+}
+
+# line_info CHIP OFFSET: gpioinfo's words for the line: name, consumer,
+# direction, active state and flags, e.g. '"open" unused input active-high'
+line_info() {
+	gpioinfo "$1" | awk -v off="$2:" '$1 == "line" && $2 == off {
+		$1 = $2 = ""; sub(/^ +/, ""); print }'
+}
+
+# line_name CHIP OFFSET: the name of the line without quotes, or "unnamed".
+line_name() {
+	local info
+
+	info=$(line_info "$1" "$2") || return 1
+	info=${info%% *}
+	echo "${info//\"/}"
+}
+
+# expect_values CHIP "OFFSETS" "VALUES": gpioget reads VALUES from the lines.
+expect_values() {
+	local got
+
+	# shellcheck disable=SC2086 # OFFSETS is a list
+	got=$(gpioget "$1" $2 2>&1) || fail "gpioget $1 $2 failed: $got"
+	expect_eq "values of $1 lines $2" "$got" "$3"
+}
+
+# line_free CHIP OFFSET: nobody holds the line (gpioget can request it).
+line_free() {
+	gpioget "$1" "$2" > /dev/null 2>&1
+}
+
+# expect_line_busy CHIP OFFSET
+expect_line_busy() {
+	expect_errno EBUSY gpioget "$1" "$2"
+}
+
+# chip_gone CHIP: /dev/CHIP no longer exists.
+chip_gone() {
+	[ ! -e "/dev/$1" ]
+}
+
+# ---------------------------------------------------------------------------
+# gpio-sim chips. A SIM is the name of a gpio-sim configfs chip with one
+# bank, or "dt" for the bank declared in harness/dts/test.dts.
+
+# sim_create SIM NUM_LINES LABEL [LINE_NAME...]: a live one-bank chip; "-"
+# leaves a line unnamed.
+sim_create() {
+	local sim=$1 num=$2 label=$3 dir=$SIM_CONFIGFS/$1 i=0 name
+
+	shift 3
+	must mkdir "$dir" "$dir/bank0"
+	must write_attr "$num" "$dir/bank0/num_lines"
+	must write_attr "$label" "$dir/bank0/label"
+	for name; do
+		if [ "$name" != - ]; then
+			must mkdir "$dir/bank0/line$i"
+			must write_attr "$name" "$dir/bank0/line$i/name"
+		fi
+		i=$((i + 1))
+	done
+	must write_attr 1 "$dir/live"
+	[ -e "/dev/$(sim_chip "$sim")" ] || fail "sim chip $sim has no /dev node"
+}
+
+# sim_remove SIM: take a configfs chip down and remove it.
+sim_remove() {
+	local dir=$SIM_CONFIGFS/$1 line
+
+	[ -d "$dir" ] || return 0
+	[ "$(cat "$dir/live")" = 0 ] || write_attr 0 "$dir/live"
+	for line in "$dir"/bank0/line*; do
+		[ -d "$line" ] && rmdir "$line"
+	done
+	[ -d "$dir/bank0" ] && rmdir "$dir/bank0"
+	rmdir "$dir"
+}
+
+# sim_chip SIM: gpiochipN of the chip.
+sim_chip() {
+	local path
+
+	if [ "$1" = dt ]; then
+		for path in "$PLATFORM_DEVICES/$DT_SIM_DEVICE"/gpiochip*; do
+			[ -e "$path" ] && echo "${path##*/}" && return 0
+		done
+		return 1
+	fi
+	cat "$SIM_CONFIGFS/$1/bank0/chip_name"
+}
+
+# sim_line_attr SIM OFFSET ATTR: sysfs file "value" or "pull" of a line.
+sim_line_attr() {
+	local dev
+
+	if [ "$1" = dt ]; then
+		dev=$DT_SIM_DEVICE
+	else
+		dev=$(cat "$SIM_CONFIGFS/$1/dev_name")
+	fi
+	echo "$PLATFORM_DEVICES/$dev/$(sim_chip "$1")/sim_gpio$2/$3"
+}
+
+# sim_value SIM OFFSET: the line's level: what it drives as an output,
+# its pull as an input.
+sim_value() {
+	cat "$(sim_line_attr "$1" "$2" value)"
+}
+
+sim_pull_is() {
+	[ "$(cat "$(sim_line_attr "$1" "$2" pull)")" = "$3" ]
+}
+
+sim_value_is() {
+	[ "$(sim_value "$1" "$2")" = "$3" ]
+}
+
+# sim_pull SIM OFFSET pull-up|pull-down: what drives an input line.
+sim_pull() {
+	must write_attr "$3" "$(sim_line_attr "$1" "$2" pull)"
+}
+
+# expect_sim_value SIM OFFSET VALUE: the line reaches VALUE (waits a little:
+# the value may come from a process started in the background).
+expect_sim_value() {
+	wait_for "$TIMEOUT" sim_value_is "$1" "$2" "$3" ||
+		fail "sim $1 line $2 is $(sim_value "$1" "$2"), expected $3"
+}
+
+# expect_line_map CHIP SIM:OFFSET...: line i of CHIP forwards to the i-th
+# parent line: with only that parent pulled up, CHIP reads 1 on line i only.
+expect_line_map() {
+	local chip=$1 n=$(($# - 1)) i j offsets want parents
+
+	shift
+	parents=("$@")
+	offsets=$(seq -s ' ' 0 $((n - 1)))
+	expect_eq "number of lines of $chip" "$(chip_num_lines "$chip")" "$n"
+	# Turn every line into an input so that pulls set the values.
+	# shellcheck disable=SC2086
+	must gpioget "$chip" $offsets
+	for ((i = 0; i < n; i++)); do
+		want=
+		for ((j = 0; j < n; j++)); do
+			if ((i == j)); then
+				sim_pull "${parents[j]%:*}" "${parents[j]#*:}" pull-up
+				want+=" 1"
+			else
+				sim_pull "${parents[j]%:*}" "${parents[j]#*:}" pull-down
+				want+=" 0"
+			fi
+		done
+		expect_values "$chip" "$offsets" "${want# }"
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Aggregators created through sysfs
+
+# agg_devices: names of the gpio-aggregator.N platform devices.
+agg_devices() {
+	local path
+
+	for path in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+		[ -e "$path" ] && echo "${path##*/}"
+	done
+}
+
+# sysfs_mirrors: the _sysfs.N configfs entries.
+sysfs_mirrors() {
+	local path
+
+	for path in "$AGG_CONFIGFS"/_sysfs*; do
+		[ -e "$path" ] && echo "${path##*/}"
+	done
+}
+
+# agg_new SPEC: write SPEC to new_device; AGG is the device it created.
+agg_new() {
+	local before after dev
+
+	before=$(agg_devices)
+	must write_attr "$1" "$NEW_DEVICE"
+	after=$(agg_devices)
+	AGG=
+	for dev in $after; do
+		grep -qxF "$dev" <<< "$before" && continue
+		[ -z "$AGG" ] || fail "new_device '$1' created $AGG and $dev"
+		AGG=$dev
+	done
+	[ -n "$AGG" ] || fail "new_device '$1' created no device"
+}
+
+# agg_id DEV: N of gpio-aggregator.N
+agg_id() {
+	echo "${1##*.}"
+}
+
+agg_delete() {
+	must write_attr "$1" "$DELETE_DEVICE"
+}
+
+# dev_chip DEV: gpiochipN registered by platform device DEV, if any.
+dev_chip() {
+	local path
+
+	for path in "$PLATFORM_DEVICES/$1"/gpiochip*; do
+		[ -e "$path" ] && echo "${path##*/}" && return 0
+	done
+	return 1
+}
+
+dev_has_chip() {
+	dev_chip "$1" > /dev/null
+}
+
+dev_absent() {
+	[ ! -e "$PLATFORM_DEVICES/$1" ]
+}
+
+# agg_chip DEV: wait for DEV to register its chip; CHIP is that chip.
+agg_chip() {
+	wait_for "$TIMEOUT" dev_has_chip "$1" || fail "$1 registered no GPIO chip"
+	CHIP=$(dev_chip "$1")
+}
+
+# expect_agg_gone DEV CHIP: the device, its chip and its configfs mirror
+# are gone.
+expect_agg_gone() {
+	dev_absent "$1" || fail "$1 still exists"
+	[ -z "$2" ] || wait_for "$TIMEOUT" chip_gone "$2" ||
+		fail "/dev/$2 of $1 still exists"
+	[ ! -e "$AGG_CONFIGFS/_sysfs.$(agg_id "$1")" ] ||
+		fail "_sysfs.$(agg_id "$1") of $1 still exists"
+}
+
+# ---------------------------------------------------------------------------
+# Aggregators created through configfs
+
+# cfs_new NAME: mkdir an aggregator; CFS_DEV is its dev_name.
+cfs_new() {
+	must mkdir "$AGG_CONFIGFS/$1"
+	CFS_DEV=$(cat "$AGG_CONFIGFS/$1/dev_name")
+}
+
+# cfs_line NAME INDEX KEY [OFFSET [LINE_NAME [ACTIVE_LOW]]]
+cfs_line() {
+	local dir=$AGG_CONFIGFS/$1/line$2
+
+	must mkdir "$dir"
+	must write_attr "$3" "$dir/key"
+	[ -z "${4:-}" ] || must write_attr "$4" "$dir/offset"
+	[ -z "${5:-}" ] || must write_attr "$5" "$dir/name"
+	[ -z "${6:-}" ] || must write_attr "$6" "$dir/active_low"
+}
+
+# cfs_live NAME 0|1
+cfs_live() {
+	must write_attr "$2" "$AGG_CONFIGFS/$1/live"
+}
+
+cfs_attr() {
+	cat "$AGG_CONFIGFS/$1"
+}
+
+# cfs_remove NAME: take an aggregator down and remove it with its lines.
+cfs_remove() {
+	local dir=$AGG_CONFIGFS/$1 line
+
+	[ -d "$dir" ] || return 0
+	[ "$(cat "$dir/live")" = 0 ] || write_attr 0 "$dir/live"
+	for line in "$dir"/line*; do
+		[ -d "$line" ] && rmdir "$line"
+	done
+	rmdir "$dir"
+}
+
+# ---------------------------------------------------------------------------
+# Devicetree consumers bound through driver_override
+
+# dt_bound DEV: the devicetree device DEV is bound to gpio-aggregator.
+dt_bound() {
+	local driver
+
+	driver=$(readlink "$PLATFORM_DEVICES/$1/driver") || return 1
+	[ "${driver##*/}" = "$AGG_MODULE" ]
+}
+
+# dt_bind DEV: hand a devicetree device to gpio-aggregator.
+dt_bind() {
+	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/$1/driver_override"
+	must write_attr "$1" "$AGG_DRIVER/bind"
+}
+
+# dt_unbind DEV: unbind it and forget the override.
+dt_unbind() {
+	if dt_bound "$1"; then
+		write_attr "$1" "$AGG_DRIVER/unbind" || return 1
+	fi
+	write_attr "" "$PLATFORM_DEVICES/$1/driver_override"
+}
+
+# ---------------------------------------------------------------------------
+# Clean state between test cases
+
+# leftovers: describe what a test case left behind, one item per line.
+leftovers() {
+	local dev pid
+
+	module_loaded "$SIM_MODULE" || echo "module $SIM_MODULE not loaded"
+	module_loaded "$AGG_MODULE" || echo "module $AGG_MODULE not loaded"
+	for dev in $(agg_devices); do
+		echo "device $dev"
+	done
+	for dev in "$AGG_CONFIGFS"/* "$SIM_CONFIGFS"/*; do
+		[ -e "$dev" ] && echo "configfs entry $dev"
+	done
+	for dev in $DT_CONSUMERS; do
+		[ -e "$PLATFORM_DEVICES/$dev" ] || continue
+		[ -e "$PLATFORM_DEVICES/$dev/driver" ] && echo "$dev is bound"
+		[ "$(cat "$PLATFORM_DEVICES/$dev/driver_override")" = "(null)" ] ||
+			echo "$dev has a driver_override"
+	done
+	[ -f "$WORK/pids" ] || return 0
+	while read -r pid; do
+		pid_gone "$pid" ||
+			echo "process $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline")) still runs"
+	done < "$WORK/pids"
+}
+
+# cleanup_all: whatever a test case left behind, remove it (best effort).
+cleanup_all() {
+	local pid dir dev
+
+	if [ -f "$WORK/pids" ]; then
+		while read -r pid; do
+			pid_gone "$pid" && continue
+			kill -TERM "$pid" 2>/dev/null
+			wait_for "$TIMEOUT" pid_gone "$pid"
+		done < "$WORK/pids"
+		: > "$WORK/pids"
+	fi
+	load_modules 2>/dev/null
+	for dev in $DT_CONSUMERS; do
+		[ -e "$PLATFORM_DEVICES/$dev" ] && dt_unbind "$dev" 2>/dev/null
+	done
+	for dir in "$AGG_CONFIGFS"/*; do
+		[ -d "$dir" ] || continue
+		case ${dir##*/} in
+		_sysfs*) write_attr "$(cat "$dir/dev_name")" "$DELETE_DEVICE" ;;
+		*) cfs_remove "${dir##*/}" ;;
+		esac
+	done 2>/dev/null
+	for dev in $(agg_devices); do
+		write_attr "$dev" "$DELETE_DEVICE"
+	done 2>/dev/null
+	for dir in "$SIM_CONFIGFS"/*; do
+		[ -d "$dir" ] && sim_remove "${dir##*/}"
+	done 2>/dev/null
+}

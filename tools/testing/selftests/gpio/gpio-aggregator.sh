@@ -1,0 +1,1386 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2317 # test cases are called by name
+#
+# Selftests of the GPIO aggregator (drivers/gpio/gpio-aggregator.c), with
+# gpio-sim chips standing in for real GPIO controllers. Needs root, the
+# gpio-sim and gpio-aggregator modules, configfs at /sys/kernel/config and
+# the libgpiod 1.6 command line tools. The "devicetree" group needs a kernel
+# booted with harness/dts/test.dts and is skipped without a devicetree.
+#
+# Usage: gpio-aggregator.sh [-l] [GROUP|CASE...]
+#   GROUP is sysfs, forward, configfs, devicetree or stress; CASE is a test
+#   case name or a glob matching names. Without arguments, the words of
+#   $GPIO_AGGREGATOR_TESTS select, and without those every case runs.
+#   -l lists the groups and their cases.
+#
+# Several cases run the examples of
+# Documentation/admin-guide/gpio/gpio-aggregator.rst, with the same commands;
+# a comment marks each of them.
+#
+# Output is KTAP, one result per test case; the exit status is non-zero when
+# any case fails.
+
+BASE_DIR=$(dirname "$0")
+# shellcheck source=../kselftest/ktap_helpers.sh
+source "$BASE_DIR/../kselftest/ktap_helpers.sh"
+# shellcheck source=gpio-aggregator-lib.sh
+source "$BASE_DIR/gpio-aggregator-lib.sh"
+
+TIMED_SET=$BASE_DIR/gpio-aggregator-timed-set
+
+# ===========================================================================
+# sysfs: new_device and delete_device
+
+sysfs_attribute_modes() {
+	expect_eq "mode of new_device" "$(stat -c %a "$NEW_DEVICE")" 200
+	expect_eq "mode of delete_device" "$(stat -c %a "$DELETE_DEVICE")" 200
+}
+
+sysfs_doc_example() {
+	local chip
+
+	sim_create e6052000 32 e6052000.gpio
+	sim_create e6050000 32 e6050000.gpio
+
+	# Documentation example "Creating an aggregator through sysfs": same
+	# command (agg_new writes the string to new_device).
+	agg_new 'e6052000.gpio 19 e6050000.gpio 20-21'
+	agg_chip "$AGG"
+	expect_eq "label" "$(chip_label "$CHIP")" "$AGG"
+	expect_line_map "$CHIP" e6052000:19 e6050000:20 e6050000:21
+
+	# Documentation example: echo gpio-aggregator.0 > delete_device, with
+	# the name of the device just created.
+	chip=$CHIP
+	agg_delete "$AGG"
+	expect_agg_gone "$AGG" "$chip"
+	sim_remove e6052000
+	sim_remove e6050000
+}
+
+sysfs_gpiochip_name_key() {
+	local a
+
+	sim_create a 8 agg-sim-a
+	sim_create b 8 agg-sim-b
+	a=$(sim_chip a)
+	agg_new "$a 1 agg-sim-b 2 $a 0"
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:1 b:2 a:0
+	agg_delete "$AGG"
+	sim_remove a
+	sim_remove b
+}
+
+sysfs_order_kept() {
+	sim_create a 8 agg-sim-a
+	agg_new "agg-sim-a 3,1"
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:3 a:1
+	agg_delete "$AGG"
+
+	agg_new "agg-sim-a 5-7,0,3"
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:5 a:6 a:7 a:0 a:3
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+sysfs_line_names() {
+	sim_create a 8 agg-sim-a - agg-led-red - - agg-led-green
+	sim_create b 8 agg-sim-b
+
+	# Names and chip groups mixed; a name as the last token counts too.
+	agg_new "agg-led-red agg-sim-b 2 agg-led-green"
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:1 b:2 a:4
+	agg_delete "$AGG"
+
+	agg_new "agg-led-green"
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:4
+	agg_delete "$AGG"
+	sim_remove a
+	sim_remove b
+}
+
+sysfs_max_offset() {
+	sim_create a 8 agg-sim-a
+	# Well-formed: the device exists even though the chip has no such line.
+	agg_new "agg-sim-a 65534"
+	agg_delete "$AGG"
+	expect_agg_gone "$AGG" ""
+	sim_remove a
+}
+
+# check_malformed SPEC TOKEN: new_device rejects SPEC with EINVAL, logs one
+# line naming TOKEN, and creates nothing.
+check_malformed() {
+	local devices mirrors
+
+	devices=$(agg_devices)
+	mirrors=$(sysfs_mirrors)
+	kmsg_mark
+	expect_errno EINVAL write_attr "$1" "$NEW_DEVICE"
+	expect_one_kmsg "$2"
+	expect_eq "devices after '$1'" "$(agg_devices)" "$devices"
+	expect_eq "configfs mirrors after '$1'" "$(sysfs_mirrors)" "$mirrors"
+}
+
+sysfs_malformed_rejected() {
+	local spec token bad=0
+
+	sim_create a 8 agg-sim-a
+	while IFS='|' read -r spec token; do
+		( check_malformed "$spec" "$token" ) || bad=1
+	done <<-EOF
+	agg-sim-a 5-3|5-3
+	agg-sim-a 3-|3-
+	agg-sim-a -3|-3
+	agg-sim-a 1-2-3|1-2-3
+	agg-sim-a 1,,2|1,,2
+	agg-sim-a ,1|,1
+	agg-sim-a 1,|1,
+	agg-sim-a 7,7|7
+	agg-sim-a 0-7,6|6
+	agg-sim-a 5 agg-sim-a 5|5
+	agg-sim-a 65535|65535
+	agg-sim-a 0-65535|65535
+	agg-sim-a 4294967297|4294967297
+	agg-sim-a 18446744073709551617|18446744073709551617
+	agg-sim-a 2 agg-sim-a 5-3|5-3
+	|
+	   |
+	EOF
+	sim_remove a
+	return "$bad"
+}
+
+sysfs_malformed_uses_no_id() {
+	local first second
+
+	sim_create a 8 agg-sim-a
+	agg_new "agg-sim-a 0"
+	first=$AGG
+	expect_errno EINVAL write_attr "agg-sim-a 5-3" "$NEW_DEVICE"
+	expect_errno EINVAL write_attr "" "$NEW_DEVICE"
+	agg_new "agg-sim-a 1"
+	second=$AGG
+	expect_eq "id after rejected writes" "$(agg_id "$second")" \
+		"$(( $(agg_id "$first") + 1 ))"
+	expect_eq "configfs mirrors" "$(sysfs_mirrors | sort)" \
+		"$(printf '_sysfs.%s\n' "$(agg_id "$first")" "$(agg_id "$second")" | sort)"
+	agg_delete "$first"
+	agg_delete "$second"
+	sim_remove a
+}
+
+sysfs_deferred_probe() {
+	agg_new "agg-late 1,0 agg-late-line"
+	[ ! -e "$PLATFORM_DEVICES/$AGG/driver" ] || fail "$AGG bound without its chip"
+	dev_has_chip "$AGG" && fail "$AGG has a chip without its parent chip"
+
+	sim_create late 4 agg-late - - - agg-late-line
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" late:1 late:0 late:3
+	agg_delete "$AGG"
+	sim_remove late
+}
+
+sysfs_delete_device_errors() {
+	local bad dev
+
+	for bad in "" "foo" "gpio-aggregator" "gpio-aggregator." \
+		   "gpio-aggregator.x" "gpio-aggregator.1x" "gpio-aggregator.-1" \
+		   "gpio-sim.0"; do
+		expect_errno EINVAL write_attr "$bad" "$DELETE_DEVICE"
+	done
+	expect_errno ENOENT write_attr gpio-aggregator.9999 "$DELETE_DEVICE"
+
+	sim_create a 8 agg-sim-a
+	agg_new "agg-sim-a 0"
+	dev=$AGG
+	agg_delete "$dev"
+	expect_errno ENOENT write_attr "$dev" "$DELETE_DEVICE"
+	sim_remove a
+}
+
+sysfs_delete_releases_lines() {
+	local a
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	agg_new "agg-sim-a 0,1"
+	agg_chip "$AGG"
+	[ -d "$AGG_CONFIGFS/_sysfs.$(agg_id "$AGG")" ] ||
+		fail "no configfs mirror _sysfs.$(agg_id "$AGG")"
+	expect_line_busy "$a" 0
+	expect_line_busy "$a" 1
+	agg_delete "$AGG"
+	expect_agg_gone "$AGG" "$CHIP"
+	line_free "$a" 0 || fail "line 0 of $a still busy after delete"
+	line_free "$a" 1 || fail "line 1 of $a still busy after delete"
+	sim_remove a
+}
+
+sysfs_unload_removes_devices() {
+	local a first chip1 second chip2 waiting
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	agg_new "agg-sim-a 0"
+	first=$AGG
+	agg_chip "$first"
+	chip1=$CHIP
+	agg_new "agg-sim-a 1,2"
+	second=$AGG
+	agg_chip "$second"
+	chip2=$CHIP
+	agg_new "agg-absent 0"
+	waiting=$AGG
+
+	must rmmod "$AGG_MODULE"
+	expect_agg_gone "$first" "$chip1"
+	expect_agg_gone "$second" "$chip2"
+	expect_agg_gone "$waiting" ""
+	line_free "$a" 0 || fail "line 0 of $a still busy after unload"
+	line_free "$a" 2 || fail "line 2 of $a still busy after unload"
+	must modprobe "$AGG_MODULE"
+	expect_eq "devices after reload" "$(agg_devices)" ""
+	sim_remove a
+}
+
+# ===========================================================================
+# forward: what the aggregated chip passes on to the parent chips
+
+forward_chip_label() {
+	sim_create a 8 agg-sim-a
+	agg_new "agg-sim-a 0-2"
+	agg_chip "$AGG"
+	expect_eq "gpiodetect" "$(chip_summary "$CHIP")" "$CHIP [$AGG] (3 lines)"
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+# debugfs_chip_header CHIP: the line of /sys/kernel/debug/gpio about CHIP.
+debugfs_chip_header() {
+	grep "^$1: " /sys/kernel/debug/gpio
+}
+
+forward_can_sleep() {
+	local header
+
+	sim_create a 8 agg-sim-a
+	header=$(debugfs_chip_header "$(sim_chip a)") || fail "no debugfs entry for sim"
+	[[ $header == *"can sleep"* ]] || fail "gpio-sim chip cannot sleep: $header"
+	agg_new "agg-sim-a 0"
+	agg_chip "$AGG"
+	header=$(debugfs_chip_header "$CHIP") || fail "no debugfs entry for $CHIP"
+	[[ $header == *"can sleep"* ]] ||
+		fail "chip with a sleeping parent cannot sleep: $header"
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+forward_get_values() {
+	sim_create a 8 agg-sim-a
+	sim_create b 8 agg-sim-b
+	agg_new "agg-sim-a 0 agg-sim-b 0 agg-sim-a 1 agg-sim-b 1"
+	agg_chip "$AGG"
+	# One line at a time, then all lines in one request.
+	expect_line_map "$CHIP" a:0 b:0 a:1 b:1
+	sim_pull a 0 pull-up
+	sim_pull b 0 pull-down
+	sim_pull a 1 pull-down
+	sim_pull b 1 pull-up
+	expect_values "$CHIP" "0 1 2 3" "1 0 0 1"
+	sim_pull a 0 pull-down
+	sim_pull b 0 pull-up
+	sim_pull a 1 pull-up
+	sim_pull b 1 pull-down
+	expect_values "$CHIP" "0 1 2 3" "0 1 1 0"
+	agg_delete "$AGG"
+	sim_remove a
+	sim_remove b
+}
+
+# check_set_values CHIP V0 V1 V2 V3: gpioset drives the four lines, each
+# parent line against its pull.
+check_set_values() {
+	local chip=$1 pid
+
+	sim_pull a 0 "$( (($2)) && echo pull-down || echo pull-up)"
+	sim_pull b 0 "$( (($3)) && echo pull-down || echo pull-up)"
+	sim_pull a 1 "$( (($4)) && echo pull-down || echo pull-up)"
+	sim_pull b 1 "$( (($5)) && echo pull-down || echo pull-up)"
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$chip" \
+		0="$2" 1="$3" 2="$4" 3="$5"
+	pid=$SPAWNED
+	expect_sim_value a 0 "$2"
+	expect_sim_value b 0 "$3"
+	expect_sim_value a 1 "$4"
+	expect_sim_value b 1 "$5"
+	stop "$pid"
+}
+
+forward_set_values() {
+	sim_create a 8 agg-sim-a
+	sim_create b 8 agg-sim-b
+	agg_new "agg-sim-a 0 agg-sim-b 0 agg-sim-a 1 agg-sim-b 1"
+	agg_chip "$AGG"
+	check_set_values "$CHIP" 1 0 0 1
+	check_set_values "$CHIP" 0 1 1 0
+	check_set_values "$CHIP" 1 1 1 1
+	agg_delete "$AGG"
+	sim_remove a
+	sim_remove b
+}
+
+# line_direction CHIP OFFSET: "input" or "output", as gpioinfo reports it.
+line_direction() {
+	local word
+
+	for word in $(line_info "$1" "$2"); do
+		case $word in
+		input|output) echo "$word"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+line_direction_is() {
+	[ "$(line_direction "$1" "$2")" = "$3" ]
+}
+
+forward_direction() {
+	local a pid
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	agg_new "agg-sim-a 4"
+	agg_chip "$AGG"
+	must gpioget "$CHIP" 0
+	expect_eq "direction of parent line" "$(line_direction "$a" 4)" input
+
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$CHIP" 0=1
+	pid=$SPAWNED
+	expect_sim_value a 4 1
+	wait_for "$TIMEOUT" line_direction_is "$CHIP" 0 output ||
+		fail "aggregated line is not an output: $(line_info "$CHIP" 0)"
+	expect_eq "direction of parent line" "$(line_direction "$a" 4)" output
+	stop "$pid"
+
+	must gpioget "$CHIP" 0
+	expect_eq "direction of parent line" "$(line_direction "$a" 4)" input
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+forward_bias() {
+	sim_create a 8 agg-sim-a
+	agg_new "agg-sim-a 2"
+	agg_chip "$AGG"
+	sim_pull a 2 pull-down
+	expect_eq "value with pull-up" "$(gpioget -B pull-up "$CHIP" 0)" 1
+	sim_pull_is a 2 pull-up || fail "pull-up did not reach the parent line"
+	expect_eq "value with pull-down" "$(gpioget -B pull-down "$CHIP" 0)" 0
+	sim_pull_is a 2 pull-down || fail "pull-down did not reach the parent line"
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+# edge_irq_requested: gpiomon's edge interrupt is set up.
+edge_irq_requested() {
+	grep -qw gpiomon /proc/interrupts
+}
+
+# check_rising_edge CHIP OFFSET SIM SIM_OFFSET: gpiomon on line OFFSET of
+# CHIP sees the rising edge that a pull-up makes on the sim line.
+check_rising_edge() {
+	local pid
+
+	sim_pull "$3" "$4" pull-down
+	spawn "$WORK/gpiomon.out" gpiomon --num-events=1 --rising-edge \
+		--format='%o %e' "$1" "$2"
+	pid=$SPAWNED
+	wait_for "$TIMEOUT" edge_irq_requested ||
+		fail "gpiomon on $1 set up no interrupt: $(cat "$WORK/gpiomon.out")"
+	sim_pull "$3" "$4" pull-up
+	wait_for "$TIMEOUT" pid_gone "$pid" || fail "gpiomon on $1 saw no rising edge"
+	wait "$pid" || fail "gpiomon on $1 failed: $(cat "$WORK/gpiomon.out")"
+	expect_eq "gpiomon event on $1 (offset, rising)" "$(cat "$WORK/gpiomon.out")" \
+		"$2 1"
+}
+
+forward_edge_events() {
+	local a
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	# Edge events need an interrupt number for the gpio-sim line; on UML,
+	# only a kernel with CONFIG_PCI_MSI has free ones.
+	( check_rising_edge "$a" 3 a 3 ) ||
+		fail "gpio-sim itself delivers no edge events on this kernel"
+	agg_new "agg-sim-a 3"
+	agg_chip "$AGG"
+	check_rising_edge "$CHIP" 0 a 3
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+forward_parent_busy() {
+	local a
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	agg_new "agg-sim-a 1,2"
+	agg_chip "$AGG"
+	expect_line_busy "$a" 1
+	expect_errno EBUSY gpioset "$a" 2=1
+	line_free "$a" 0 || fail "line 0 of $a, not aggregated, is busy"
+	agg_delete "$AGG"
+	line_free "$a" 1 || fail "line 1 of $a still busy after delete"
+	sim_remove a
+}
+
+# ===========================================================================
+# configfs
+
+configfs_mkdir_dev_name() {
+	local other
+
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	[[ $CFS_DEV =~ ^gpio-aggregator\.[0-9]+$ ]] || fail "dev_name is '$CFS_DEV'"
+	expect_eq "live" "$(cfs_attr agg0/live)" 0
+	expect_eq "mode of dev_name" "$(stat -c %a "$AGG_CONFIGFS/agg0/dev_name")" 444
+	expect_failure write_attr gpio-aggregator.99 "$AGG_CONFIGFS/agg0/dev_name"
+	dev_absent "$CFS_DEV" || fail "$CFS_DEV exists before live"
+
+	cfs_new agg1
+	other=$CFS_DEV
+	[ "$other" != "$(cfs_attr agg0/dev_name)" ] || fail "two devices named $other"
+	rmdir "$AGG_CONFIGFS/agg1"
+
+	cfs_line agg0 0 agg-sim-a 0
+	cfs_live agg0 1
+	CFS_DEV=$(cfs_attr agg0/dev_name)
+	agg_chip "$CFS_DEV"
+	expect_eq "label" "$(chip_label "$CHIP")" "$CFS_DEV"
+	expect_eq "live" "$(cfs_attr agg0/live)" 1
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_reserved_names() {
+	local name
+
+	for name in _sysfs _sysfs.0 _sysfs.99 _sysfsfoo; do
+		expect_errno EINVAL mkdir "$AGG_CONFIGFS/$name"
+	done
+	must mkdir "$AGG_CONFIGFS/sysfs"
+	must rmdir "$AGG_CONFIGFS/sysfs"
+}
+
+configfs_line_group_names() {
+	local name
+
+	must mkdir "$AGG_CONFIGFS/agg0"
+	for name in foo line lineX line-1 line0x; do
+		expect_errno EINVAL mkdir "$AGG_CONFIGFS/agg0/$name"
+	done
+	for name in line0 line1 line10; do
+		must mkdir "$AGG_CONFIGFS/agg0/$name"
+	done
+	cfs_remove agg0
+}
+
+configfs_line_defaults() {
+	local dir=$AGG_CONFIGFS/agg0/line0
+
+	must mkdir "$AGG_CONFIGFS/agg0" "$dir"
+	expect_eq "key" "$(cat "$dir/key")" ""
+	expect_eq "offset" "$(cat "$dir/offset")" -1
+	expect_eq "name" "$(cat "$dir/name")" ""
+	expect_eq "active_low" "$(cat "$dir/active_low")" 0
+	cfs_remove agg0
+}
+
+configfs_attribute_values() {
+	local dir=$AGG_CONFIGFS/agg0/line0 value
+
+	must mkdir "$AGG_CONFIGFS/agg0" "$dir"
+	for value in 0 7 65534 -1; do
+		must write_attr "$value" "$dir/offset"
+		expect_eq "offset" "$(cat "$dir/offset")" "$value"
+	done
+	for value in 65535 -2 abc ""; do
+		expect_errno EINVAL write_attr "$value" "$dir/offset"
+	done
+	expect_eq "offset after rejected writes" "$(cat "$dir/offset")" -1
+
+	for value in 1 0; do
+		must write_attr "$value" "$dir/active_low"
+		expect_eq "active_low" "$(cat "$dir/active_low")" "$value"
+	done
+	for value in 2 maybe; do
+		expect_errno EINVAL write_attr "$value" "$dir/active_low"
+	done
+
+	must write_attr e6052000.gpio "$dir/key"
+	expect_eq "key" "$(cat "$dir/key")" e6052000.gpio
+	must write_attr reset "$dir/name"
+	expect_eq "name" "$(cat "$dir/name")" reset
+	cfs_remove agg0
+}
+
+configfs_live_values() {
+	local on off dev
+
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	dev=$CFS_DEV
+	cfs_line agg0 0 agg-sim-a 0
+	for on in 1 yes true on; do
+		case $on in
+		1) off=0 ;; yes) off=no ;; true) off=false ;; on) off=off ;;
+		esac
+		cfs_live agg0 "$on"
+		expect_eq "live after '$on'" "$(cfs_attr agg0/live)" 1
+		dev_has_chip "$dev" || fail "no chip after live='$on'"
+		cfs_live agg0 "$off"
+		expect_eq "live after '$off'" "$(cfs_attr agg0/live)" 0
+		dev_absent "$dev" || fail "$dev still exists after live='$off'"
+	done
+	for on in 2 maybe ""; do
+		expect_errno EINVAL write_attr "$on" "$AGG_CONFIGFS/agg0/live"
+		expect_eq "live after '$on'" "$(cfs_attr agg0/live)" 0
+	done
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_doc_example() {
+	local dev chip
+
+	sim_create e6052000 32 e6052000.gpio
+	sim_create e6050000 32 e6050000.gpio
+
+	# Documentation example "Creating an aggregator through configfs":
+	# the same commands.
+	mkdir /sys/kernel/config/gpio-aggregator/agg0
+	mkdir /sys/kernel/config/gpio-aggregator/agg0/line0
+	echo e6052000.gpio > /sys/kernel/config/gpio-aggregator/agg0/line0/key
+	echo 19 > /sys/kernel/config/gpio-aggregator/agg0/line0/offset
+	echo reset > /sys/kernel/config/gpio-aggregator/agg0/line0/name
+	mkdir /sys/kernel/config/gpio-aggregator/agg0/line1
+	echo e6050000.gpio > /sys/kernel/config/gpio-aggregator/agg0/line1/key
+	echo 20 > /sys/kernel/config/gpio-aggregator/agg0/line1/offset
+	echo enable > /sys/kernel/config/gpio-aggregator/agg0/line1/name
+	echo 1 > /sys/kernel/config/gpio-aggregator/agg0/line1/active_low
+	echo 1 > /sys/kernel/config/gpio-aggregator/agg0/live ||
+		fail "agg0 did not go live"
+	dev=$(cat /sys/kernel/config/gpio-aggregator/agg0/dev_name)
+
+	agg_chip "$dev"
+	chip=$CHIP
+	expect_eq "line 0 name" "$(line_name "$chip" 0)" reset
+	expect_eq "line 1 name" "$(line_name "$chip" 1)" enable
+	sim_pull e6052000 19 pull-up
+	sim_pull e6050000 20 pull-up
+	expect_values "$chip" "0 1" "1 0"
+	sim_pull e6052000 19 pull-down
+	sim_pull e6050000 20 pull-down
+	expect_values "$chip" "0 1" "0 1"
+
+	# Documentation example: taking it down again.
+	echo 0 > /sys/kernel/config/gpio-aggregator/agg0/live
+	rmdir /sys/kernel/config/gpio-aggregator/agg0/line1
+	rmdir /sys/kernel/config/gpio-aggregator/agg0/line0
+	rmdir /sys/kernel/config/gpio-aggregator/agg0 || fail "agg0 not removed"
+	expect_agg_gone "$dev" "$chip"
+	sim_remove e6052000
+	sim_remove e6050000
+}
+
+configfs_line_name_key() {
+	sim_create a 8 agg-sim-a - - - - - agg-cfs-name
+	cfs_new agg0
+	cfs_line agg0 0 agg-cfs-name
+	cfs_line agg0 1 agg-sim-a 2
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" a:5 a:2
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_gpiochip_name_key() {
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	cfs_line agg0 0 "$(sim_chip a)" 6
+	cfs_line agg0 1 "$(sim_chip a)" 1
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" a:6 a:1
+	cfs_remove agg0
+	sim_remove a
+}
+
+# expect_live_fails NAME WHY [ERRNO]: live=1 is refused (with ERRNO, if
+# given) and nothing comes alive.
+expect_live_fails() {
+	local dev
+
+	dev=$(cfs_attr "$1/dev_name")
+	if [ -n "${3:-}" ]; then
+		expect_errno "$3" write_attr 1 "$AGG_CONFIGFS/$1/live"
+	else
+		expect_failure write_attr 1 "$AGG_CONFIGFS/$1/live"
+	fi
+	expect_eq "live after a refused live=1 ($2)" "$(cfs_attr "$1/live")" 0
+	dev_absent "$dev" || fail "$dev exists after a refused live=1 ($2)"
+}
+
+configfs_live_validation() {
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	expect_live_fails agg0 "no lines" EINVAL
+
+	must mkdir "$AGG_CONFIGFS/agg0/line0"
+	expect_live_fails agg0 "line0 has no key" EINVAL
+
+	must write_attr agg-sim-a "$AGG_CONFIGFS/agg0/line0/key"
+	must write_attr 0 "$AGG_CONFIGFS/agg0/line0/offset"
+	cfs_line agg0 2 agg-sim-a 2
+	expect_live_fails agg0 "line1 missing" EINVAL
+	cfs_remove agg0
+
+	cfs_new agg0
+	cfs_line agg0 1 agg-sim-a 1
+	expect_live_fails agg0 "line0 missing" EINVAL
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_live_probe_errors() {
+	local a pid waiting
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+
+	cfs_new absent
+	cfs_line absent 0 agg-absent 0
+	expect_live_fails absent "chip absent"
+
+	cfs_new name
+	cfs_line name 0 agg-absent-name
+	expect_live_fails name "line name absent"
+
+	cfs_new range
+	cfs_line range 0 agg-sim-a 8
+	expect_live_fails range "offset out of range"
+
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$a" 3=1
+	pid=$SPAWNED
+	expect_sim_value a 3 1
+	cfs_new busy
+	cfs_line busy 0 agg-sim-a 3
+	expect_live_fails busy "line busy" EBUSY
+	stop "$pid"
+
+	# A failed device stays down when its chip appears: once a sysfs
+	# device waiting for the same chip has probed, deferred probing has
+	# run, and "absent" must still be down.
+	agg_new "agg-absent 1"
+	waiting=$AGG
+	sim_create late 4 agg-absent
+	agg_chip "$waiting"
+	expect_eq "live of absent" "$(cfs_attr absent/live)" 0
+	dev_absent "$(cfs_attr absent/dev_name)" || fail "absent came alive"
+	line_free "$(sim_chip late)" 0 || fail "absent took its line"
+
+	agg_delete "$waiting"
+	cfs_remove absent
+	cfs_remove name
+	cfs_remove range
+	cfs_remove busy
+	sim_remove late
+	sim_remove a
+}
+
+configfs_busy_while_live() {
+	local attr dir=$AGG_CONFIGFS/agg0
+
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	cfs_line agg0 0 agg-sim-a 0
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+
+	expect_errno EBUSY mkdir "$dir/line1"
+	expect_errno EBUSY rmdir "$dir/line0"
+	expect_failure rmdir "$dir"
+	for attr in key:agg-sim-a offset:1 name:foo active_low:1; do
+		expect_errno EBUSY write_attr "${attr#*:}" "$dir/line0/${attr%%:*}"
+	done
+	expect_eq "live" "$(cfs_attr agg0/live)" 1
+	expect_eq "offset" "$(cfs_attr agg0/line0/offset)" 0
+	dev_has_chip "$CFS_DEV" || fail "chip gone after refused changes"
+
+	cfs_live agg0 0
+	must write_attr 1 "$dir/line0/offset"
+	must mkdir "$dir/line1"
+	must rmdir "$dir/line1"
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_live_toggle() {
+	local a chip
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	cfs_new agg0
+	cfs_line agg0 0 agg-sim-a 0
+	cfs_line agg0 1 agg-sim-a 7
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	chip=$CHIP
+	expect_line_busy "$a" 7
+
+	cfs_live agg0 0
+	dev_absent "$CFS_DEV" || fail "$CFS_DEV exists after live=0"
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip exists after live=0"
+	line_free "$a" 0 || fail "line 0 of $a busy after live=0"
+	line_free "$a" 7 || fail "line 7 of $a busy after live=0"
+
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" a:0 a:7
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_active_low() {
+	local pid
+
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	cfs_line agg0 0 agg-sim-a 0 "" 1
+	cfs_line agg0 1 agg-sim-a 1 "" 0
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+
+	sim_pull a 0 pull-up
+	sim_pull a 1 pull-up
+	expect_values "$CHIP" "0 1" "0 1"
+	sim_pull a 0 pull-down
+	sim_pull a 1 pull-down
+	expect_values "$CHIP" "0 1" "1 0"
+
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$CHIP" 0=1 1=1
+	pid=$SPAWNED
+	expect_sim_value a 0 0
+	expect_sim_value a 1 1
+	stop "$pid"
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$CHIP" 0=0 1=0
+	pid=$SPAWNED
+	expect_sim_value a 0 1
+	expect_sim_value a 1 0
+	stop "$pid"
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_delete_device_refused() {
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	cfs_line agg0 0 agg-sim-a 0
+	expect_errno ENOENT write_attr "$CFS_DEV" "$DELETE_DEVICE"
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_errno ENOENT write_attr "$CFS_DEV" "$DELETE_DEVICE"
+	dev_has_chip "$CFS_DEV" || fail "$CFS_DEV lost its chip"
+	expect_eq "live" "$(cfs_attr agg0/live)" 1
+	cfs_remove agg0
+	sim_remove a
+}
+
+configfs_sysfs_mirror() {
+	local mirror
+
+	sim_create a 8 agg-sim-a - - - - - - agg-mirror-name
+	agg_new "agg-sim-a 2,0 agg-mirror-name"
+	agg_chip "$AGG"
+	mirror=_sysfs.$(agg_id "$AGG")
+	[ -d "$AGG_CONFIGFS/$mirror" ] || fail "no $mirror"
+	expect_eq "dev_name" "$(cfs_attr "$mirror/dev_name")" "$AGG"
+	expect_eq "live" "$(cfs_attr "$mirror/live")" 1
+	expect_eq "line0 key" "$(cfs_attr "$mirror/line0/key")" agg-sim-a
+	expect_eq "line0 offset" "$(cfs_attr "$mirror/line0/offset")" 2
+	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" agg-sim-a
+	expect_eq "line1 offset" "$(cfs_attr "$mirror/line1/offset")" 0
+	expect_eq "line2 key" "$(cfs_attr "$mirror/line2/key")" agg-mirror-name
+	expect_eq "line2 offset" "$(cfs_attr "$mirror/line2/offset")" -1
+	expect_eq "line0 name" "$(cfs_attr "$mirror/line0/name")" ""
+	expect_eq "line0 active_low" "$(cfs_attr "$mirror/line0/active_low")" 0
+	[ ! -e "$AGG_CONFIGFS/$mirror/line3" ] || fail "$mirror has a line3"
+	agg_delete "$AGG"
+	[ ! -e "$AGG_CONFIGFS/$mirror" ] || fail "$mirror outlived delete_device"
+	sim_remove a
+}
+
+configfs_sysfs_mirror_rules() {
+	local mirror dir chip
+
+	sim_create a 8 agg-sim-a
+	agg_new "agg-sim-a 2,0"
+	agg_chip "$AGG"
+	chip=$CHIP
+	mirror=_sysfs.$(agg_id "$AGG")
+	dir=$AGG_CONFIGFS/$mirror
+
+	expect_failure mkdir "$dir/line2"
+	expect_failure rmdir "$dir/line1"
+	expect_failure rmdir "$dir"
+	expect_errno EBUSY write_attr 3 "$dir/line0/offset"
+
+	cfs_live "$mirror" 0
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip exists after live=0"
+	line_free "$(sim_chip a)" 2 || fail "line 2 busy after live=0"
+	expect_failure mkdir "$dir/line2"
+	expect_failure rmdir "$dir/line1"
+
+	must write_attr 3 "$dir/line0/offset"
+	must write_attr renamed "$dir/line1/name"
+	must write_attr 1 "$dir/line1/active_low"
+	cfs_live "$mirror" 1
+	agg_chip "$AGG"
+	expect_eq "line 1 name" "$(line_name "$CHIP" 1)" renamed
+	sim_pull a 3 pull-up
+	sim_pull a 0 pull-up
+	expect_values "$CHIP" "0 1" "1 0"
+	sim_pull a 3 pull-down
+	expect_values "$CHIP" "0 1" "0 0"
+
+	agg_delete "$AGG"
+	expect_agg_gone "$AGG" "$CHIP"
+	sim_remove a
+}
+
+configfs_sysfs_mirror_deferred() {
+	local dir
+
+	agg_new "agg-late 0"
+	dir=$AGG_CONFIGFS/_sysfs.$(agg_id "$AGG")
+	[ -d "$dir" ] || fail "no configfs mirror of $AGG"
+	expect_errno EBUSY write_attr agg-other "$dir/line0/key"
+	expect_errno EBUSY write_attr 1 "$dir/line0/offset"
+	expect_eq "line0 key" "$(cat "$dir/line0/key")" agg-late
+	agg_delete "$AGG"
+	[ ! -e "$dir" ] || fail "configfs mirror outlived delete_device"
+}
+
+configfs_unload_refused() {
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	expect_failure rmmod "$AGG_MODULE"
+	module_loaded "$AGG_MODULE" || fail "module unloaded with agg0 in configfs"
+	cfs_line agg0 0 agg-sim-a 0
+	cfs_live agg0 1
+	expect_failure rmmod "$AGG_MODULE"
+	module_loaded "$AGG_MODULE" || fail "module unloaded with agg0 live"
+	dev_has_chip "$CFS_DEV" || fail "agg0 lost its chip"
+	cfs_remove agg0
+	must rmmod "$AGG_MODULE"
+	must modprobe "$AGG_MODULE"
+	sim_remove a
+}
+
+# ===========================================================================
+# devicetree: harness/dts/test.dts
+
+# of_compatible DEV: the first compatible string of a devicetree device.
+of_compatible() {
+	tr '\0' '\n' < "$PLATFORM_DEVICES/$1/of_node/compatible" | head -n 1
+}
+
+dt_platform_devices() {
+	local dev chip
+
+	for dev in "$DT_SIM_DEVICE:gpio-simulator" "door:myvendor,mydoor" \
+		   "gpio-delay:gpio-delay" "slow-door:myvendor,myslowdoor"; do
+		[ -e "$PLATFORM_DEVICES/${dev%%:*}" ] ||
+			fail "no platform device ${dev%%:*}"
+		expect_eq "compatible of ${dev%%:*}" "$(of_compatible "${dev%%:*}")" \
+			"${dev#*:}"
+	done
+	[ ! -e "$PLATFORM_DEVICES/door/driver" ] || fail "door bound by itself"
+	chip=$(chip_with_label "$DT_SIM_LABEL") || fail "no chip labelled $DT_SIM_LABEL"
+	expect_eq "chip of $DT_SIM_DEVICE" "$(sim_chip dt)" "$chip"
+	expect_eq "lines of $DT_SIM_LABEL" "$(chip_num_lines "$chip")" 8
+	sim_pull dt 0 pull-up
+	expect_values "$chip" 0 1
+	sim_pull dt 0 pull-down
+	expect_values "$chip" 0 0
+}
+
+dt_delay_bound() {
+	local sim
+
+	# Devicetree GPIO lookups need CONFIG_OF_GPIO (on UML: HAS_IOMEM).
+	dt_bound gpio-delay || fail "gpio-delay is not bound to $AGG_MODULE"
+	agg_chip gpio-delay
+	expect_eq "lines of gpio-delay" "$(chip_num_lines "$CHIP")" 2
+	sim=$(sim_chip dt)
+	expect_line_busy "$sim" 4
+	expect_line_busy "$sim" 5
+}
+
+dt_door_bind() {
+	local info
+
+	# Documentation example "Devices described in the devicetree": the
+	# door node of harness/dts/test.dts, the same commands, and the
+	# gpioinfo output.
+	echo gpio-aggregator > /sys/bus/platform/devices/door/driver_override
+	echo door > /sys/bus/platform/drivers/gpio-aggregator/bind ||
+		fail "binding door failed"
+
+	info=$(gpioinfo door) || fail "no chip door"
+	agg_chip door
+	expect_eq "label" "$(chip_label "$CHIP")" door
+	expect_eq "gpioinfo door, first line" "${info%%$'\n'*}" "$CHIP - 2 lines:"
+	expect_eq "line 0" "$(line_info door 0)" '"open" unused input active-high'
+	expect_eq "line 1" "$(line_info door 1)" '"lock" unused input active-high'
+	dt_unbind door || fail "unbinding door failed"
+}
+
+dt_door_values() {
+	local pid
+
+	dt_bind door
+	agg_chip door
+	sim_pull dt 2 pull-up
+	sim_pull dt 3 pull-up
+	expect_values door "0 1" "1 0"
+	sim_pull dt 2 pull-down
+	sim_pull dt 3 pull-down
+	expect_values door "0 1" "0 1"
+
+	spawn "$WORK/gpioset.out" gpioset --mode=signal door 0=1 1=1
+	pid=$SPAWNED
+	expect_sim_value dt 2 1
+	expect_sim_value dt 3 0
+	stop "$pid"
+	sim_pull dt 2 pull-up
+	sim_pull dt 3 pull-down
+	spawn "$WORK/gpioset.out" gpioset --mode=signal door 0=0 1=0
+	pid=$SPAWNED
+	expect_sim_value dt 2 0
+	expect_sim_value dt 3 1
+	stop "$pid"
+	dt_unbind door || fail "unbinding door failed"
+}
+
+dt_door_unbind_rebind() {
+	local sim chip
+
+	sim=$(sim_chip dt)
+	dt_bind door
+	agg_chip door
+	chip=$CHIP
+	expect_line_busy "$sim" 2
+	expect_line_busy "$sim" 3
+
+	# Documentation example "Devices described in the devicetree": the
+	# unbind command.
+	must write_attr door "$AGG_DRIVER/unbind"
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip exists after unbind"
+	line_free "$sim" 2 || fail "line 2 of $sim busy after unbind"
+	line_free "$sim" 3 || fail "line 3 of $sim busy after unbind"
+
+	must write_attr door "$AGG_DRIVER/bind"
+	agg_chip door
+	expect_eq "lines of door" "$(chip_num_lines "$CHIP")" 2
+	expect_line_busy "$sim" 2
+	sim_pull dt 2 pull-up
+	expect_values door 0 1
+	dt_unbind door || fail "unbinding door failed"
+	line_free "$sim" 2 || fail "line 2 of $sim busy after the second unbind"
+}
+
+# timed_set_tool: make sure gpio-aggregator-timed-set can run. The selftests
+# Makefile builds it; when the script runs straight from the source tree,
+# build it into the scratch directory.
+timed_set_tool() {
+	[ -x "$TIMED_SET" ] && return 0
+	TIMED_SET=$WORK/gpio-aggregator-timed-set
+	[ -x "$TIMED_SET" ] && return 0
+	must cc -O2 -Wall -o "$TIMED_SET" "$BASE_DIR/gpio-aggregator-timed-set.c"
+}
+
+# timed_set CHIP OFFSET INITIAL VALUE: microseconds that setting VALUE took.
+timed_set() {
+	"$TIMED_SET" "$@"
+}
+
+dt_delay_ramp() {
+	local us
+
+	timed_set_tool
+	dt_bind slow-door
+	agg_chip slow-door
+	expect_eq "line 0 name" "$(line_name slow-door 0)" slow
+	expect_eq "line 1 name" "$(line_name slow-door 1)" fast
+
+	# Documentation example "Delayed lines: gpio-delay": the gpio-delay and
+	# slow-door nodes of harness/dts/test.dts. "slow" rises in 100 ms and
+	# falls in 10 ms.
+	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting slow failed: $us"
+	((us >= 100000)) || fail "slow rose in $us us, expected at least 100000"
+	expect_sim_value dt 4 1
+	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting slow failed: $us"
+	((us >= 10000)) || fail "slow fell in $us us, expected at least 10000"
+	expect_sim_value dt 4 0
+
+	# "fast" has no delay.
+	us=$(timed_set "/dev/$CHIP" 1 0 1) || fail "setting fast failed: $us"
+	((us < 100000)) || fail "fast rose in $us us, expected no delay"
+	expect_sim_value dt 5 1
+	dt_unbind slow-door || fail "unbinding slow-door failed"
+}
+
+# ===========================================================================
+# stress
+
+STRESS_LOOPS=${GPIO_AGGREGATOR_STRESS_LOOPS:-1000}
+
+# module_reload_loop STOPFILE COUNTFILE: load and unload the aggregator
+# until STOPFILE exists; count the cycles.
+module_reload_loop() {
+	local n=0
+
+	until [ -e "$1" ]; do
+		modprobe "$AGG_MODULE" 2>/dev/null
+		rmmod "$AGG_MODULE" 2>/dev/null && n=$((n + 1))
+	done
+	echo "$n" > "$2"
+}
+
+# delete_all_loop STOPFILE: delete whatever aggregator exists, repeatedly.
+delete_all_loop() {
+	local dev
+
+	until [ -e "$1" ]; do
+		for dev in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+			write_attr "${dev##*/}" "$DELETE_DEVICE"
+		done 2>/dev/null
+	done
+}
+
+stress_new_delete_module_reload() {
+	local stop=$WORK/stop i dev created=0 reloader deleter a
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	rm -f "$stop"
+	module_reload_loop "$stop" "$WORK/reloads" &
+	reloader=$!
+	delete_all_loop "$stop" &
+	deleter=$!
+	for ((i = 0; i < STRESS_LOOPS; i++)); do
+		write_attr "agg-sim-a $((i % 8)),$(((i + 3) % 8))" "$NEW_DEVICE" \
+			2>/dev/null && created=$((created + 1))
+		for dev in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+			write_attr "${dev##*/}" "$DELETE_DEVICE"
+		done 2>/dev/null
+	done
+	touch "$stop"
+	wait "$reloader" "$deleter"
+	note "$CASE: $created devices created, $(cat "$WORK/reloads") module reloads"
+	((created > 0)) || fail "no new_device write succeeded"
+	(($(cat "$WORK/reloads") > 0)) || fail "the module was never unloaded"
+
+	must load_modules
+	for dev in $(agg_devices); do
+		must write_attr "$dev" "$DELETE_DEVICE"
+	done
+	expect_eq "devices left" "$(agg_devices)" ""
+	expect_eq "configfs entries left" "$(ls "$AGG_CONFIGFS")" ""
+	for ((i = 0; i < 8; i++)); do
+		line_free "$a" "$i" || fail "line $i of $a still busy"
+	done
+	# No id leaked: with no device left, the next one gets the first id.
+	agg_new "agg-sim-a 0"
+	expect_eq "first device after the stress" "$AGG" gpio-aggregator.0
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:0
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+# live_toggle_loop STOPFILE COUNT: toggle live COUNT times, or until STOPFILE
+live_toggle_loop() {
+	local i live=$AGG_CONFIGFS/agg0/live
+
+	for ((i = 0; i < $2; i++)); do
+		[ -e "$1" ] && break
+		write_attr $(( i % 2 ? 1 : 0 )) "$live"
+	done 2>/dev/null
+}
+
+# line_user_loop STOPFILE: read and write the current chip of agg0 until
+# STOPFILE exists.
+line_user_loop() {
+	local chip
+
+	until [ -e "$1" ]; do
+		chip=$(dev_chip "$(cat "$AGG_CONFIGFS/agg0/dev_name")") || continue
+		gpioget "$chip" 1
+		gpioset "$chip" 1=1
+	done > /dev/null 2>&1
+}
+
+stress_live_toggle_held_lines() {
+	local stop=$WORK/stop holder toggler user a half=$((STRESS_LOOPS / 2))
+
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	cfs_new agg0
+	cfs_line agg0 0 agg-sim-a 0
+	cfs_line agg0 1 agg-sim-a 1
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	sim_pull a 0 pull-down
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$CHIP" 0=1
+	holder=$SPAWNED
+	expect_sim_value a 0 1
+
+	rm -f "$stop"
+	live_toggle_loop "$stop" "$half" &
+	toggler=$!
+	line_user_loop "$stop" &
+	user=$!
+	live_toggle_loop "$stop" "$half"
+	wait "$toggler"
+	touch "$stop"
+	wait "$user"
+	pid_gone "$holder" && fail "gpioset holding line 0 died: $(cat "$WORK/gpioset.out")"
+	stop "$holder"
+
+	# The device still works, and goes away cleanly.
+	write_attr 0 "$AGG_CONFIGFS/agg0/live" 2>/dev/null
+	expect_eq "live" "$(cfs_attr agg0/live)" 0
+	dev_absent "$CFS_DEV" || fail "$CFS_DEV exists after live=0"
+	line_free "$a" 0 || fail "line 0 of $a busy"
+	line_free "$a" 1 || fail "line 1 of $a busy"
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" a:0 a:1
+	cfs_remove agg0
+	[ ! -e "$AGG_CONFIGFS/agg0" ] || fail "agg0 not removed"
+	sim_remove a
+}
+
+# ===========================================================================
+# Test runner
+
+TEST_GROUPS="sysfs forward configfs devicetree stress"
+
+# group_cases GROUP: the cases of a group, in running order.
+group_cases() {
+	case $1 in
+	sysfs) echo \
+		sysfs_attribute_modes \
+		sysfs_doc_example \
+		sysfs_gpiochip_name_key \
+		sysfs_order_kept \
+		sysfs_line_names \
+		sysfs_max_offset \
+		sysfs_malformed_rejected \
+		sysfs_malformed_uses_no_id \
+		sysfs_deferred_probe \
+		sysfs_delete_device_errors \
+		sysfs_delete_releases_lines \
+		sysfs_unload_removes_devices ;;
+	forward) echo \
+		forward_chip_label \
+		forward_can_sleep \
+		forward_get_values \
+		forward_set_values \
+		forward_direction \
+		forward_bias \
+		forward_edge_events \
+		forward_parent_busy ;;
+	configfs) echo \
+		configfs_mkdir_dev_name \
+		configfs_reserved_names \
+		configfs_line_group_names \
+		configfs_line_defaults \
+		configfs_attribute_values \
+		configfs_live_values \
+		configfs_doc_example \
+		configfs_line_name_key \
+		configfs_gpiochip_name_key \
+		configfs_live_validation \
+		configfs_live_probe_errors \
+		configfs_busy_while_live \
+		configfs_live_toggle \
+		configfs_active_low \
+		configfs_delete_device_refused \
+		configfs_sysfs_mirror \
+		configfs_sysfs_mirror_rules \
+		configfs_sysfs_mirror_deferred \
+		configfs_unload_refused ;;
+	devicetree) echo \
+		dt_platform_devices \
+		dt_delay_bound \
+		dt_door_bind \
+		dt_door_values \
+		dt_door_unbind_rebind \
+		dt_delay_ramp ;;
+	stress) echo \
+		stress_new_delete_module_reload \
+		stress_live_toggle_held_lines ;;
+	esac
+}
+
+usage() {
+	echo "usage: $0 [-l] [GROUP|CASE...]"
+	echo "  GROUP: $TEST_GROUPS; CASE: a test case name or glob (see -l)"
+	echo "  without arguments, \$GPIO_AGGREGATOR_TESTS selects; else all run"
+}
+
+list_cases() {
+	local group case
+
+	for group in $TEST_GROUPS; do
+		echo "$group:"
+		for case in $(group_cases "$group"); do
+			echo "  $case"
+		done
+	done
+}
+
+all_cases() {
+	local group
+
+	for group in $TEST_GROUPS; do
+		group_cases "$group"
+	done
+}
+
+# select_cases WORD...: the cases the words select, in the order of the file.
+select_cases() {
+	local word case group selected="" matched
+
+	[ $# -gt 0 ] || { all_cases; return 0; }
+	for word; do
+		matched=
+		for group in $TEST_GROUPS; do
+			if [ "$word" = "$group" ]; then
+				selected+=" $(group_cases "$group")"
+				matched=1
+			fi
+		done
+		for case in $(all_cases); do
+			# shellcheck disable=SC2053 # WORD may be a glob
+			if [[ $case == $word ]]; then
+				selected+=" $case"
+				matched=1
+			fi
+		done
+		[ -n "$matched" ] || { echo "unknown group or case: $word" >&2; return 1; }
+	done
+	for case in $(all_cases); do
+		if [[ " $selected " == *" $case "* ]]; then
+			echo "$case"
+		fi
+	done
+}
+
+# needs_dt CASE: the case tests harness/dts/test.dts.
+needs_dt() {
+	[[ $1 == dt_* ]]
+}
+
+run_case() {
+	local rc left line
+
+	CASE=$1
+	if needs_dt "$CASE" && [ ! -d /sys/firmware/devicetree/base ]; then
+		ktap_test_skip "$CASE (no devicetree)"
+		return
+	fi
+	: > "$WORK/pids"
+	( "$CASE" )
+	rc=$?
+	left=$(leftovers)
+	if [ -n "$left" ]; then
+		while read -r line; do
+			note "$CASE left behind: $line"
+		done <<< "$left"
+		rc=1
+	fi
+	cleanup_all
+	if [ "$rc" = 0 ]; then
+		ktap_test_pass "$CASE"
+	else
+		ktap_test_fail "$CASE"
+	fi
+}
+
+main() {
+	local cases case count tool
+
+	case ${1:-} in
+	-h|--help) usage; exit 0 ;;
+	-l|--list) list_cases; exit 0 ;;
+	esac
+	if [ $# -eq 0 ] && [ -n "${GPIO_AGGREGATOR_TESTS:-}" ]; then
+		# shellcheck disable=SC2086 # a list of words
+		set -- $GPIO_AGGREGATOR_TESTS
+	fi
+	cases=$(select_cases "$@") || { usage >&2; exit 2; }
+	count=$(wc -w <<< "$cases")
+
+	ktap_print_header
+	if [ "$(id -u)" != 0 ]; then
+		ktap_skip_all "must be run as root"
+		exit "$KSFT_SKIP"
+	fi
+	if ! modprobe "$SIM_MODULE" || [ ! -d "$SIM_CONFIGFS" ]; then
+		ktap_skip_all "gpio-sim is not available"
+		exit "$KSFT_SKIP"
+	fi
+	for tool in gpiodetect gpioinfo gpioget gpioset gpiomon; do
+		if ! command -v "$tool" > /dev/null; then
+			ktap_skip_all "$tool (libgpiod 1.6) not found"
+			exit "$KSFT_SKIP"
+		fi
+	done
+	modprobe "$AGG_MODULE" || note "loading $AGG_MODULE failed"
+
+	WORK=$(mktemp -d) || ktap_exit_fail_msg "mktemp failed"
+	trap 'cleanup_all; rm -rf "$WORK"' EXIT
+	trap 'exit 1' TERM INT
+	cleanup_all
+
+	ktap_set_plan "$count"
+	for case in $cases; do
+		run_case "$case"
+	done
+
+	CASE=teardown
+	cleanup_all
+	rmmod "$AGG_MODULE" || note "unloading $AGG_MODULE failed"
+	rmmod "$SIM_MODULE" || note "unloading $SIM_MODULE failed"
+	rm -rf "$WORK"
+	trap - EXIT
+	ktap_finished
+}
+
+main "$@"
