@@ -1,9 +1,10 @@
 #!/bin/sh
 # Static checks on every file we own, each recorded as one result:
 #   checkpatch.pl --strict    every product file
-#   W=1 build                 every C file, in a build that enables it
+#   W=1 build                 every kernel C file, in a build that enables it
 #   sparse (C=2)              the same C files
-#   kernel-doc -Wall          every C file and header
+#   kernel-doc -Wall          every kernel C file and header
+#   cc -Wall -Wextra          every userspace C file (the selftests' helpers)
 # Needs the test kernel built (make build) and, for the KUnit test file,
 # the KUnit build (make kunit).
 . "$(dirname "$0")/lib.sh"
@@ -33,9 +34,10 @@ is_shared() {
 
 checkpatch() {
 	if is_shared "$1"; then
-		# Our part alone, as it stands in the repo.
+		# Our part alone, as it stands in the repo; its license line is
+		# the one of the base file it is spliced into.
 		(cd "$TOP" && "$SRC/scripts/checkpatch.pl" --no-tree --strict --terse \
-			--no-summary --show-types -f "$1")
+			--no-summary --show-types --ignore SPDX_LICENSE_TAG -f "$1")
 	else
 		(cd "$SRC" && scripts/checkpatch.pl --strict --terse --no-summary \
 			--show-types -f "$1")
@@ -75,6 +77,12 @@ sparse_check() {
 	compile_with "$dir" "$1" C=2 CHECK=sparse
 }
 
+# userspace_cc FILE: compile a userspace helper with warnings as the
+# selftests' Makefile does, and more.
+userspace_cc() {
+	cc -O2 -Wall -Wextra -fsyntax-only "$SRC/$1"
+}
+
 kerneldoc() {
 	(cd "$SRC" && scripts/kernel-doc -none -Wall "$1")
 }
@@ -86,6 +94,8 @@ for f in $files; do
 done
 for f in $files; do
 	case $f in
+	tools/*.c)
+		check "cc -Wall -Wextra $f" userspace_cc "$f" ;;
 	*.c)
 		check "W=1 build $f" w1 "${f%.c}.o"
 		check "sparse $f" sparse_check "${f%.c}.o"

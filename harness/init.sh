@@ -39,6 +39,8 @@ cd "$(cat /run/harness/cwd)" || cd /
 if [ -e /run/harness/interactive ]; then
 	setsid -c /bin/bash -i < /dev/tty0 > /dev/tty0 2>&1
 else
+	# Plain newlines, as a program's output has on the host, not CR LF.
+	stty -onlcr < /dev/tty0
 	/bin/sh /run/harness/cmd < /dev/null > /dev/tty0 2>&1
 fi
 echo $? > /run/harness/status

@@ -29,9 +29,8 @@ cmd="$script"
 if [ "$flavour" = debug ]; then
 	cmd="sh $HARNESS/guest/kmemleak.sh clear || exit 1
 $script; rc=\$?
-sh $HARNESS/guest/kmemleak.sh report > $LOGS/kmemleak.log 2>&1 || rc=3
+sh $HARNESS/guest/kmemleak.sh report || rc=3
 exit \$rc"
-	rm -f "$LOGS/kmemleak.log"
 fi
 
 say "selftests on the $flavour kernel (log: $log)"
@@ -47,7 +46,8 @@ ran=$(grep -c '' "$RESULTS/$name" 2>/dev/null || echo 0)
 [ "$rc" != 125 ] ||
 	record "$name" "not ok" "$name: the kernel failed: splat, crash or timeout (see $LOGS/console-$name.log)"
 if [ "$flavour" = debug ]; then
-	if grep -q '^kmemleak: no leaks$' "$LOGS/kmemleak.log" 2>/dev/null; then
+	grep '^kmemleak' -A 1000 "$log" | grep -v '^ok \|^not ok ' > "$LOGS/kmemleak.log" || true
+	if grep -q '^kmemleak: no leaks$' "$LOGS/kmemleak.log"; then
 		record "$name" ok "$name: kmemleak scan after the selftests is empty"
 	else
 		record "$name" "not ok" "$name: kmemleak scan after the selftests (see $LOGS/kmemleak.log)"
