@@ -1756,14 +1756,41 @@ static char *gpio_aggregator_strdup_trimmed(const char *page, size_t count)
 	return strim(str);
 }
 
+/* Shows a string attribute of @line: empty when not set. */
+static ssize_t gpio_aggregator_line_str_show(struct gpio_aggregator_line *line,
+					     char *const *field, char *page)
+{
+	guard(mutex)(&line->parent->lock);
+
+	return sysfs_emit(page, "%s\n", *field ?: "");
+}
+
+/* Sets a string attribute of @line; an empty string unsets it. */
+static ssize_t gpio_aggregator_line_str_store(struct gpio_aggregator_line *line,
+					      char **field, const char *page,
+					      size_t count)
+{
+	char *str __free(kfree) = gpio_aggregator_strdup_trimmed(page, count);
+	if (IS_ERR(str))
+		return PTR_ERR(str);
+
+	guard(mutex)(&line->parent->lock);
+
+	if (line->parent->pdev)
+		return -EBUSY;
+
+	kfree(*field);
+	*field = *str ? no_free_ptr(str) : NULL;
+
+	return count;
+}
+
 static ssize_t gpio_aggregator_line_key_show(struct config_item *item,
 					     char *page)
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 
-	guard(mutex)(&line->parent->lock);
-
-	return sysfs_emit(page, "%s\n", line->key ?: "");
+	return gpio_aggregator_line_str_show(line, &line->key, page);
 }
 
 static ssize_t gpio_aggregator_line_key_store(struct config_item *item,
@@ -1771,20 +1798,7 @@ static ssize_t gpio_aggregator_line_key_store(struct config_item *item,
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 
-	char *key __free(kfree) = gpio_aggregator_strdup_trimmed(page, count);
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-
-	guard(mutex)(&line->parent->lock);
-
-	if (line->parent->pdev)
-		return -EBUSY;
-
-	/* Empty: not set */
-	kfree(line->key);
-	line->key = *key ? no_free_ptr(key) : NULL;
-
-	return count;
+	return gpio_aggregator_line_str_store(line, &line->key, page, count);
 }
 
 CONFIGFS_ATTR(gpio_aggregator_line_, key);
@@ -1831,9 +1845,7 @@ static ssize_t gpio_aggregator_line_name_show(struct config_item *item,
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 
-	guard(mutex)(&line->parent->lock);
-
-	return sysfs_emit(page, "%s\n", line->name ?: "");
+	return gpio_aggregator_line_str_show(line, &line->name, page);
 }
 
 static ssize_t gpio_aggregator_line_name_store(struct config_item *item,
@@ -1841,20 +1853,7 @@ static ssize_t gpio_aggregator_line_name_store(struct config_item *item,
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 
-	char *name __free(kfree) = gpio_aggregator_strdup_trimmed(page, count);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-
-	guard(mutex)(&line->parent->lock);
-
-	if (line->parent->pdev)
-		return -EBUSY;
-
-	/* Empty: not set */
-	kfree(line->name);
-	line->name = *name ? no_free_ptr(name) : NULL;
-
-	return count;
+	return gpio_aggregator_line_str_store(line, &line->name, page, count);
 }
 
 CONFIGFS_ATTR(gpio_aggregator_line_, name);
