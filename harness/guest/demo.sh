@@ -1,10 +1,13 @@
 #!/bin/sh
 # Runs inside the test kernel for `make run`: what a user of the aggregator
 # sees. Two simulated GPIO controllers (gpio-sim) stand in for real ones;
-# lines of both are aggregated into one new chip, used, and torn down.
+# lines of both are aggregated into one new chip through sysfs, used, and
+# torn down; then an aggregator with named lines is built in configfs, and
+# the "door" device of the test devicetree is bound to the aggregator.
 set -eu
 
 SIM=/sys/kernel/config/gpio-sim
+AGG_CFS=/sys/kernel/config/gpio-aggregator
 AGG_DRV=/sys/bus/platform/drivers/gpio-aggregator
 
 # show CMD: print CMD as typed at a prompt, then run it.
@@ -62,9 +65,40 @@ show "gpioget gpio-aggregator.0 1"
 show "echo pull-down > $(sim_line ctrl-a 1)/pull"
 show "gpioget gpio-aggregator.0 1"
 
+show "echo gpio-aggregator.0 > $AGG_DRV/delete_device"
+
+echo
+echo "== An aggregator built in configfs, with named lines; line 1 inverted"
+show "mkdir $AGG_CFS/relays"
+show "mkdir $AGG_CFS/relays/line0 $AGG_CFS/relays/line1"
+show "echo ctrl-a > $AGG_CFS/relays/line0/key; echo 5 > $AGG_CFS/relays/line0/offset; echo pump > $AGG_CFS/relays/line0/name"
+chip_b=$(cat "$SIM/ctrl-b/bank0/chip_name")
+echo "# line1 names its chip by device name: ctrl-b is $chip_b"
+show "echo $chip_b > $AGG_CFS/relays/line1/key; echo 7 > $AGG_CFS/relays/line1/offset; echo valve > $AGG_CFS/relays/line1/name; echo 1 > $AGG_CFS/relays/line1/active_low"
+show "echo 1 > $AGG_CFS/relays/live"
+relays=$(cat "$AGG_CFS/relays/dev_name")
+show "cat $AGG_CFS/relays/dev_name"
+show "gpioinfo $relays"
+echo "# valve is active-low: a logical 1 drives ctrl-b line 7 low"
+show "gpioset $relays 1=1"
+show "cat $(sim_line ctrl-b 7)/value"
+show "echo 0 > $AGG_CFS/relays/live"
+show "rmdir $AGG_CFS/relays/line0 $AGG_CFS/relays/line1 $AGG_CFS/relays"
+
+echo
+echo "== The devicetree 'door' bound to the aggregator through driver_override"
+dt_sim=$(basename /sys/devices/platform/gpio-sim-dt/gpiochip*)
+show "echo gpio-aggregator > /sys/bus/platform/devices/door/driver_override"
+show "echo door > $AGG_DRV/bind"
+show "gpioinfo door"
+echo "# 'lock' is active-low in devicetree: a logical 1 drives dt-sim line 3 low"
+show "gpioset door 1=1"
+show "cat /sys/devices/platform/gpio-sim-dt/$dt_sim/sim_gpio3/value"
+show "echo door > $AGG_DRV/unbind"
+echo > /sys/bus/platform/devices/door/driver_override
+
 echo
 echo "== Teardown"
-show "echo gpio-aggregator.0 > $AGG_DRV/delete_device"
 show "gpiodetect"
 show "rmmod gpio-aggregator"
 for c in ctrl-a ctrl-b; do
