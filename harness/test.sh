@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every test and gate, in order: KUnit, the selftests on the test kernel,
 # the selftests on the debug kernel with a kmemleak scan, and the static
-# checks. A failing step does not stop the others. Ends with one line
+# checks. Each step builds what it needs first; the summary gives the time
+# each step took, builds included. A failing step does not stop the others. Ends with one line
 # "N passed, M failed" and exits non-zero on any failure.
 . "$(dirname "$0")/lib.sh"
 
@@ -11,23 +12,31 @@ start=$(date +%s)
 
 # step NAME CMD...: run one step; its failure is recorded by the step itself
 # or, if it could not record anything, here.
+# Its duration goes to $RESULTS/.seconds.NAME for the summary.
 step() {
 	name=$1
 	shift
+	t0=$(date +%s)
 	if ! "$@" && ! grep -qs '^not ok' "$RESULTS/$name"; then
 		record "$name" "not ok" "$name: step failed before recording a result"
 	fi
+	echo $(( $(date +%s) - t0 )) > "$RESULTS/.seconds.$name"
 }
 
 sh "$HARNESS/overlay.sh"
 step kunit sh "$HARNESS/kunit.sh"
-for flavour in test debug; do
-	if sh "$HARNESS/build.sh" "$flavour" && sh "$HARNESS/dtb.sh"; then
-		[ "$flavour" = debug ] && debug=1 || debug=0
-		step "selftest-$flavour" env DEBUG=$debug sh "$HARNESS/selftest.sh"
-	else
-		record "selftest-$flavour" "not ok" "build of the $flavour kernel (see $LOGS/build-$flavour.log)"
+# build_and_selftest FLAVOUR: build a kernel flavour and run the selftests on it.
+build_and_selftest() {
+	if ! sh "$HARNESS/build.sh" "$1" || ! sh "$HARNESS/dtb.sh"; then
+		record "selftest-$1" "not ok" "build of the $1 kernel (see $LOGS/build-$1.log)"
+		return 1
 	fi
+	[ "$1" = debug ] && debug=1 || debug=0
+	DEBUG=$debug sh "$HARNESS/selftest.sh"
+}
+
+for flavour in test debug; do
+	step "selftest-$flavour" build_and_selftest "$flavour"
 done
 step check sh "$HARNESS/check.sh"
 
@@ -38,9 +47,11 @@ skipped=$(cat "$RESULTS"/* | grep -c '^skip ' || true)
 echo
 echo "Results by step (one line a test in $RESULTS/):"
 for f in "$RESULTS"/*; do
-	printf '  %-16s %4s passed, %s failed, %s skipped\n' "$(basename "$f")" \
+	name=$(basename "$f")
+	printf '  %-16s %4s passed, %s failed, %s skipped  (%s s)\n' "$name" \
 		"$(grep -c '^ok ' "$f" || true)" "$(grep -c '^not ok ' "$f" || true)" \
-		"$(grep -c '^skip ' "$f" || true)"
+		"$(grep -c '^skip ' "$f" || true)" \
+		"$(cat "$RESULTS/.seconds.$name" 2>/dev/null || echo '?')"
 done
 if [ "$failed" != 0 ] || [ "$skipped" != 0 ]; then
 	echo "Failed or skipped (logs in $LOGS/):"
