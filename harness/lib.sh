@@ -24,6 +24,12 @@ PRODUCT_DIRS="drivers include Documentation tools"
 
 mkdir -p "$LOGS"
 
+# ccache: paths under out/ are hashed relative to it, so that a clone of
+# the repo at another path (CI's) reuses what this one compiled.
+CCACHE_BASEDIR=$OUT
+CCACHE_NOHASHDIR=1
+export CCACHE_BASEDIR CCACHE_NOHASHDIR
+
 # say MSG: one progress line on stderr, prefixed so it stands out in make output.
 say() {
 	printf '>>> %s\n' "$*" >&2
