@@ -13,7 +13,8 @@ mkdir -p "$RESULTS"
 [ -f "$script" ] || die "no selftest at $script: run 'make tree'"
 
 # Our helper programs, built by the selftests' own Makefile next to the
-# script, against the host's uapi headers.
+# script, against the host's uapi headers. OUTPUT is given because lib.mk
+# sets it only when not called from another make (as make test is).
 dir=$(dirname "$script")
 progs=
 for c in "$dir"/gpio-aggregator*.c; do
@@ -21,7 +22,7 @@ for c in "$dir"/gpio-aggregator*.c; do
 done
 if [ -n "$progs" ]; then
 	# shellcheck disable=SC2086
-	make -C "$dir" KHDR_INCLUDES= $progs > "$LOGS/selftest-programs.log" 2>&1 ||
+	make -C "$dir" OUTPUT="$dir" KHDR_INCLUDES= $progs > "$LOGS/selftest-programs.log" 2>&1 ||
 		die "building the selftest programs failed; log: $LOGS/selftest-programs.log"
 fi
 
