@@ -1820,13 +1820,17 @@ static ssize_t gpio_aggregator_line_offset_store(struct config_item *item,
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 	int offset, ret;
 
-	ret = kstrtoint(page, 10, &offset);
-	if (ret)
-		return ret;
-
 	/* -1: the key is a line name */
-	if (offset < -1 || offset > AGGREGATOR_MAX_OFFSET)
-		return -EINVAL;
+	ret = kstrtoint(page, 10, &offset);
+	if (!ret && (offset < -1 || offset > AGGREGATOR_MAX_OFFSET))
+		ret = -EINVAL;
+	if (ret) {
+		pr_err("%s/%s: offset '%.*s' is not -1 or 0 to %u\n",
+		       config_item_name(&line->parent->group.cg_item),
+		       config_item_name(item), (int)strcspn(page, "\n"), page,
+		       AGGREGATOR_MAX_OFFSET);
+		return ret;
+	}
 
 	guard(mutex)(&line->parent->lock);
 
@@ -1877,8 +1881,12 @@ static ssize_t gpio_aggregator_line_active_low_store(struct config_item *item,
 	int ret;
 
 	ret = kstrtobool(page, &active_low);
-	if (ret)
+	if (ret) {
+		pr_err("%s/%s: active_low '%.*s' is not 0 or 1\n",
+		       config_item_name(&line->parent->group.cg_item),
+		       config_item_name(item), (int)strcspn(page, "\n"), page);
 		return ret;
+	}
 
 	guard(mutex)(&line->parent->lock);
 
@@ -1951,8 +1959,11 @@ static ssize_t gpio_aggregator_device_live_store(struct config_item *item,
 	int ret;
 
 	ret = kstrtobool(page, &live);
-	if (ret)
+	if (ret) {
+		pr_err("%s: live '%.*s' is not 1 or 0\n", config_item_name(item),
+		       (int)strcspn(page, "\n"), page);
 		return ret;
+	}
 
 	guard(mutex)(&aggr->lock);
 
@@ -2000,8 +2011,11 @@ gpio_aggregator_device_make_group(struct config_group *group, const char *name)
 	struct gpio_aggregator_line *line;
 	unsigned int idx;
 
-	if (gpio_aggregator_parse_line_dir(name, &idx))
+	if (gpio_aggregator_parse_line_dir(name, &idx)) {
+		pr_err("%s: '%s' is not a line directory (line<N>)\n",
+		       config_item_name(&aggr->group.cg_item), name);
 		return ERR_PTR(-EINVAL);
+	}
 
 	guard(mutex)(&aggr->lock);
 
@@ -2068,8 +2082,10 @@ gpio_aggregator_make_group(struct config_group *group, const char *name)
 	struct gpio_aggregator *aggr;
 
 	/* Reserved for the aggregators made through sysfs */
-	if (str_has_prefix(name, "_sysfs"))
+	if (str_has_prefix(name, "_sysfs")) {
+		pr_err("'%s': names starting with _sysfs are reserved\n", name);
 		return ERR_PTR(-EINVAL);
+	}
 
 	aggr = gpio_aggregator_alloc(false);
 	if (IS_ERR(aggr))
@@ -2249,16 +2265,23 @@ static struct gpio_aggregator *gpio_aggregator_claim_sysfs(int id)
 static ssize_t delete_device_store(struct device_driver *driver,
 				   const char *buf, size_t count)
 {
+	int len = strcspn(buf, "\n");
 	struct gpio_aggregator *aggr;
 	int id, ret;
 
 	ret = gpio_aggregator_parse_dev_name(buf, &id);
-	if (ret)
+	if (ret == -EINVAL) {
+		pr_err("delete_device: '%.*s' is not a device name (%s.<N>)\n",
+		       len, buf, DRV_NAME);
 		return ret;
+	}
 
-	aggr = gpio_aggregator_claim_sysfs(id);
-	if (!aggr)
+	aggr = ret ? NULL : gpio_aggregator_claim_sysfs(id);
+	if (!aggr) {
+		pr_err("delete_device: no device '%.*s' made through new_device\n",
+		       len, buf);
 		return -ENOENT;
+	}
 
 	gpio_aggregator_destroy_sysfs(aggr);
 
