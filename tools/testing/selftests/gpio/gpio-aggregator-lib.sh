@@ -144,6 +144,17 @@ expect_one_kmsg() {
 	esac
 }
 
+# expect_refused ERRNO TOKEN CMD...: CMD fails with ERRNO, and the kernel
+# logs one line about it, naming TOKEN.
+expect_refused() {
+	local errno=$1 token=$2
+
+	shift 2
+	kmsg_mark
+	expect_errno "$errno" "$@"
+	expect_one_kmsg "$token"
+}
+
 # ---------------------------------------------------------------------------
 # Background processes
 

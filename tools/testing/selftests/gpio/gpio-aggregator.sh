@@ -194,15 +194,16 @@ sysfs_delete_device_errors() {
 	for bad in "" "foo" "gpio-aggregator" "gpio-aggregator." \
 		   "gpio-aggregator.x" "gpio-aggregator.1x" "gpio-aggregator.-1" \
 		   "gpio-sim.0"; do
-		expect_errno EINVAL write_attr "$bad" "$DELETE_DEVICE"
+		expect_refused EINVAL "'$bad'" write_attr "$bad" "$DELETE_DEVICE"
 	done
-	expect_errno ENOENT write_attr gpio-aggregator.9999 "$DELETE_DEVICE"
+	expect_refused ENOENT gpio-aggregator.9999 \
+		write_attr gpio-aggregator.9999 "$DELETE_DEVICE"
 
 	sim_create a 8 agg-sim-a
 	agg_new "agg-sim-a 0"
 	dev=$AGG
 	agg_delete "$dev"
-	expect_errno ENOENT write_attr "$dev" "$DELETE_DEVICE"
+	expect_refused ENOENT "$dev" write_attr "$dev" "$DELETE_DEVICE"
 	sim_remove a
 }
 
@@ -477,7 +478,7 @@ configfs_reserved_names() {
 	local name
 
 	for name in _sysfs _sysfs.0 _sysfs.99 _sysfsfoo; do
-		expect_errno EINVAL mkdir "$AGG_CONFIGFS/$name"
+		expect_refused EINVAL "'$name'" mkdir "$AGG_CONFIGFS/$name"
 	done
 	must mkdir "$AGG_CONFIGFS/sysfs"
 	must rmdir "$AGG_CONFIGFS/sysfs"
@@ -487,8 +488,8 @@ configfs_line_group_names() {
 	local name
 
 	must mkdir "$AGG_CONFIGFS/agg0"
-	for name in foo line lineX line-1 line0x; do
-		expect_errno EINVAL mkdir "$AGG_CONFIGFS/agg0/$name"
+	for name in foo line lineX line-1 line0x line01; do
+		expect_refused EINVAL "'$name'" mkdir "$AGG_CONFIGFS/agg0/$name"
 	done
 	for name in line0 line1 line10; do
 		must mkdir "$AGG_CONFIGFS/agg0/$name"
@@ -516,7 +517,7 @@ configfs_attribute_values() {
 		expect_eq "offset" "$(cat "$dir/offset")" "$value"
 	done
 	for value in 65535 -2 abc ""; do
-		expect_errno EINVAL write_attr "$value" "$dir/offset"
+		expect_refused EINVAL "offset '$value'" write_attr "$value" "$dir/offset"
 	done
 	expect_eq "offset after rejected writes" "$(cat "$dir/offset")" -1
 
@@ -525,7 +526,8 @@ configfs_attribute_values() {
 		expect_eq "active_low" "$(cat "$dir/active_low")" "$value"
 	done
 	for value in 2 maybe; do
-		expect_errno EINVAL write_attr "$value" "$dir/active_low"
+		expect_refused EINVAL "active_low '$value'" \
+			write_attr "$value" "$dir/active_low"
 	done
 
 	must write_attr e6052000.gpio "$dir/key"
@@ -554,7 +556,8 @@ configfs_live_values() {
 		dev_absent "$dev" || fail "$dev still exists after live='$off'"
 	done
 	for on in 2 maybe ""; do
-		expect_errno EINVAL write_attr "$on" "$AGG_CONFIGFS/agg0/live"
+		expect_refused EINVAL "live '$on'" \
+			write_attr "$on" "$AGG_CONFIGFS/agg0/live"
 		expect_eq "live after '$on'" "$(cfs_attr agg0/live)" 0
 	done
 	cfs_remove agg0
