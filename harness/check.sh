@@ -27,7 +27,7 @@ check() {
 	fi
 }
 
-shared=$(grep -v '^#' "$HARNESS/splice.rules" | awk 'NF { print $1 }')
+shared=$(shared_files)
 is_shared() {
 	echo "$shared" | grep -qxF "$1"
 }

@@ -5,9 +5,7 @@
 
 build=$OUT/build/kunit
 log=$LOGS/kunit.log
-rm -f "$RESULTS/kunit"
 mkdir -p "$RESULTS" "$build"
-: > "$RESULTS/kunit"
 
 say "KUnit: building and running (first time: about 3 min; log: $log)"
 cd "$SRC"
@@ -37,8 +35,7 @@ awk '
 	if (line ~ /# SKIP/)
 		status = "skip"
 	print status " kunit: " line
-}' "$log" > "$RESULTS/kunit.tmp"
-cat "$RESULTS/kunit.tmp" >> "$RESULTS/kunit" && rm -f "$RESULTS/kunit.tmp"
+}' "$log" > "$RESULTS/kunit"
 
 cases=$(wc -l < "$RESULTS/kunit")
 [ "$cases" -gt 0 ] || record kunit "not ok" "kunit: no test case ran (see $log)"

@@ -56,6 +56,11 @@ kernel_release() {
 	cat "$(flavour_dir "$1")/include/config/kernel.release"
 }
 
+# shared_files: the base files that we splice our part into (splice.rules).
+shared_files() {
+	grep -v '^#' "$HARNESS/splice.rules" | awk 'NF { print $1 }'
+}
+
 # flavour_of_debug: the flavour selected by DEBUG=1 (debug) or not (test).
 flavour_of_debug() {
 	if [ "${DEBUG:-0}" = 1 ]; then echo debug; else echo test; fi

@@ -86,7 +86,7 @@ splice_all() {
 # product_files: our files at kernel paths, less the shared ones.
 product_files() {
 	cd "$TOP"
-	shared=$(grep -v '^#' "$HARNESS/splice.rules" | awk 'NF { print $1 }')
+	shared=$(shared_files)
 	# Tracked files and untracked ones that git does not ignore.
 	git ls-files --cached --others --exclude-standard -- $PRODUCT_DIRS |
 		while read -r f; do

@@ -2,8 +2,8 @@
 # Every test and gate, in order: KUnit, the selftests on the test kernel,
 # the selftests on the debug kernel with a kmemleak scan, and the static
 # checks. Each step builds what it needs first; the summary gives the time
-# each step took, builds included. A failing step does not stop the others. Ends with one line
-# "N passed, M failed" and exits non-zero on any failure.
+# each step took, builds included. A failing step does not stop the others.
+# Ends with one line "N passed, M failed" and exits non-zero on any failure.
 . "$(dirname "$0")/lib.sh"
 
 rm -rf "$RESULTS"

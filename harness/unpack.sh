@@ -22,7 +22,7 @@ while read -r path; do
 	mkdir -p "$PRISTINE/$(dirname "$path")"
 	cp -p "$SRC/$path" "$PRISTINE/$path"
 done <<LIST
-$(sed -n 's/^\([^#][^ ]*\) .*/\1/p' "$HARNESS/splice.rules")
+$(shared_files)
 LIST
 
 echo "$version" > "$stamp"
