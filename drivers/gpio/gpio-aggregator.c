@@ -59,55 +59,82 @@
 
 /*
  * GPIO forwarder
+ *
+ * A forwarder is a gpio_chip whose line at each offset forwards to a line
+ * of another chip, its parent line. Offsets may stay without a parent line
+ * (a sparse forwarder), and a driver may add and remove parent lines after
+ * registering the chip, for example in its request and free callbacks.
+ *
+ * Multiple gets and sets are made with one gpiolib array call, with the
+ * parent lines sorted by parent chip, so that gpiolib reaches each parent
+ * chip once, whatever the order of the lines in the forwarder. The sort
+ * takes time in proportion to the lines asked for and uses scratch space
+ * allocated with the forwarder: these paths never allocate memory.
+ *
+ * The exported gpiochip_fwd_gpio_*() functions are the API; the static
+ * fwd_chip_*() functions are the gpio_chip callbacks that call them.
  */
 
 /**
- * struct gpiochip_fwd_group - the lines of a forwarder on one parent chip
- * @gdev: the parent GPIO device; the requested lines keep it alive
- * @first: index in &gpiochip_fwd.group_lines of the first line of the group
- * @num: number of lines in the group
+ * struct gpiochip_fwd_group - the parent lines of a forwarder on one chip
+ * @gdev: the parent GPIO device, or NULL for an unused entry; the parent
+ *        lines keep it alive
+ * @num: number of parent lines of the forwarder on @gdev
  */
 struct gpiochip_fwd_group {
 	struct gpio_device *gdev;
-	unsigned int first;
 	unsigned int num;
 };
 
 /**
  * struct gpiochip_fwd - a GPIO chip forwarding to lines of other chips
- * @chip: the forwarding chip
- * @descs: the parent line of each line of @chip
+ * @chip: the forwarding chip; its driver data is the forwarder
  * @data: the driver data given to gpiochip_fwd_register()
- * @groups: the lines grouped by parent chip, so that a multiple get or set
- *          reaches each parent chip in one call
- * @num_groups: number of entries in @groups
- * @group_lines: offsets in @chip of the lines of each group, group by group
- * @mlock: lock of the scratch buffers when @chip can sleep
- * @slock: lock of the scratch buffers when @chip cannot sleep
- * @tmp_descs: scratch descriptor array of the multiple get and set
- * @tmp_values: scratch value bitmap of the multiple get and set
+ * @registered: gpiochip_fwd_register() was called: the lock is initialised
+ *              and taken to change the parent lines
+ * @lock_key: lockdep class of the lock, one per forwarder, so that a
+ *            forwarder over the lines of another is not taken for recursive
+ *            locking
+ * @mlock: the lock when @chip can sleep
+ * @slock: the lock when @chip cannot sleep
+ * @descs: the parent line at each offset, or NULL
+ * @line_group: the index in @groups of the parent chip of each line
+ * @groups: the parent chips, each with its number of lines
+ * @num_groups: number of entries of @groups in use or freed
+ * @group_pos: scratch: position in @tmp_descs of the next line of each group
+ * @tmp_descs: scratch: the parent lines of a multiple get or set, sorted by
+ *             parent chip
+ * @tmp_offsets: scratch: the offset in @chip of each line of @tmp_descs
+ * @tmp_values: scratch: the value of each line of @tmp_descs
  */
 struct gpiochip_fwd {
 	struct gpio_chip chip;
-	struct gpio_desc **descs;
 	void *data;
-
-	struct gpiochip_fwd_group *groups;
-	unsigned int num_groups;
-	unsigned int *group_lines;
+	bool registered;
+	struct lock_class_key lock_key;
 
 	/*
-	 * The scratch buffers are preallocated so that the get and set paths
-	 * never allocate memory. When the chip cannot sleep, these paths may
-	 * be called in atomic context: their lock is then a spinlock.
+	 * Once registered, the lock protects the parent lines (descs,
+	 * line_group, groups, num_groups) against changes and the scratch
+	 * buffers of the multiple get and set. When the chip cannot sleep,
+	 * these may be called in atomic context: the lock is then a spinlock.
+	 * Single-line operations read their parent line with READ_ONCE(): a
+	 * line is not removed while in use.
 	 */
 	union {
-		/* Protects tmp_descs and tmp_values if the chip can sleep */
+		/* The lock when the chip can sleep */
 		struct mutex mlock;
-		/* Protects tmp_descs and tmp_values if it cannot */
+		/* The lock when it cannot */
 		spinlock_t slock;
 	};
+	struct gpio_desc **descs;
+	unsigned int *line_group;
+	struct gpiochip_fwd_group *groups;
+	unsigned int num_groups;
+
+	unsigned int *group_pos;
 	struct gpio_desc **tmp_descs;
+	unsigned int *tmp_offsets;
 	unsigned long *tmp_values;
 };
 
@@ -116,12 +143,20 @@ static struct gpiochip_fwd *to_gpiochip_fwd(struct gpio_chip *chip)
 	return container_of(chip, struct gpiochip_fwd, chip);
 }
 
+/* The parent line at @offset, or NULL. */
+static struct gpio_desc *gpiochip_fwd_desc(struct gpiochip_fwd *fwd,
+					   unsigned int offset)
+{
+	return READ_ONCE(fwd->descs[offset]);
+}
+
 /**
  * gpiochip_fwd_get_gpiochip() - get the GPIO chip of a forwarder
  * @fwd: the forwarder
  *
  * Before gpiochip_fwd_register(), the caller may change the chip: set its
- * line names, or wrap some of its callbacks with its own.
+ * line names, or replace some of its callbacks with its own, which call
+ * the gpiochip_fwd_gpio_*() functions.
  *
  * Return: the forwarding GPIO chip.
  */
@@ -129,11 +164,14 @@ struct gpio_chip *gpiochip_fwd_get_gpiochip(struct gpiochip_fwd *fwd)
 {
 	return &fwd->chip;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_get_gpiochip);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_get_gpiochip, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_get_data() - get the driver data of a forwarder
  * @fwd: the forwarder
+ *
+ * gpiochip_get_data() on the forwarder's chip returns the forwarder; this
+ * returns the data of the driver that registered it.
  *
  * Return: the data given to gpiochip_fwd_register().
  */
@@ -141,7 +179,23 @@ void *gpiochip_fwd_get_data(struct gpiochip_fwd *fwd)
 {
 	return fwd->data;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_get_data);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_get_data, GPIO_FORWARDER);
+
+/**
+ * gpiochip_fwd_gpio_request() - check that a line of a forwarder can be used
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ *
+ * The request callback of the forwarder's chip. A driver whose own request
+ * callback adds the parent line calls it after gpiochip_fwd_desc_add().
+ *
+ * Return: 0 when @offset has a parent line, -ENODEV when it has none.
+ */
+int gpiochip_fwd_gpio_request(struct gpiochip_fwd *fwd, unsigned int offset)
+{
+	return gpiochip_fwd_desc(fwd, offset) ? 0 : -ENODEV;
+}
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_request, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_gpio_get_direction() - get the direction of a forwarded line
@@ -149,28 +203,34 @@ EXPORT_SYMBOL_GPL(gpiochip_fwd_get_data);
  * @offset: offset of the line in the forwarder's chip
  *
  * Return: GPIO_LINE_DIRECTION_OUT or GPIO_LINE_DIRECTION_IN, as the parent
- * line is, or a negative errno.
+ * line is, -ENODEV when @offset has no parent line, or another negative
+ * errno.
  */
 int gpiochip_fwd_gpio_get_direction(struct gpiochip_fwd *fwd,
 				    unsigned int offset)
 {
-	return gpiod_get_direction(fwd->descs[offset]);
+	struct gpio_desc *desc = gpiochip_fwd_desc(fwd, offset);
+
+	return desc ? gpiod_get_direction(desc) : -ENODEV;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_get_direction);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_get_direction, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_gpio_direction_input() - make a forwarded line an input
  * @fwd: the forwarder
  * @offset: offset of the line in the forwarder's chip
  *
- * Return: 0 on success, or a negative errno.
+ * Return: 0 on success, -ENODEV when @offset has no parent line, or another
+ * negative errno.
  */
 int gpiochip_fwd_gpio_direction_input(struct gpiochip_fwd *fwd,
 				      unsigned int offset)
 {
-	return gpiod_direction_input(fwd->descs[offset]);
+	struct gpio_desc *desc = gpiochip_fwd_desc(fwd, offset);
+
+	return desc ? gpiod_direction_input(desc) : -ENODEV;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_direction_input);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_direction_input, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_gpio_direction_output() - make a forwarded line an output
@@ -178,33 +238,39 @@ EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_direction_input);
  * @offset: offset of the line in the forwarder's chip
  * @value: logical value to drive the parent line to
  *
- * Return: 0 on success, or a negative errno.
+ * Return: 0 on success, -ENODEV when @offset has no parent line, or another
+ * negative errno.
  */
 int gpiochip_fwd_gpio_direction_output(struct gpiochip_fwd *fwd,
 				       unsigned int offset, int value)
 {
-	return gpiod_direction_output(fwd->descs[offset], value);
+	struct gpio_desc *desc = gpiochip_fwd_desc(fwd, offset);
+
+	return desc ? gpiod_direction_output(desc, value) : -ENODEV;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_direction_output);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_direction_output, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_gpio_get() - read a forwarded line
  * @fwd: the forwarder
  * @offset: offset of the line in the forwarder's chip
  *
- * Return: the logical value of the parent line (0 or 1), or a negative
- * errno.
+ * Return: the logical value of the parent line (0 or 1), -ENODEV when
+ * @offset has no parent line, or another negative errno.
  */
 int gpiochip_fwd_gpio_get(struct gpiochip_fwd *fwd, unsigned int offset)
 {
-	struct gpio_desc *desc = fwd->descs[offset];
+	struct gpio_desc *desc = gpiochip_fwd_desc(fwd, offset);
+
+	if (!desc)
+		return -ENODEV;
 
 	if (fwd->chip.can_sleep)
 		return gpiod_get_value_cansleep(desc);
 
 	return gpiod_get_value(desc);
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_get);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_get, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_gpio_set() - drive a forwarded line
@@ -212,84 +278,94 @@ EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_get);
  * @offset: offset of the line in the forwarder's chip
  * @value: logical value to drive the parent line to
  *
- * Return: 0 on success, or a negative errno.
+ * Return: 0 on success, -ENODEV when @offset has no parent line, or another
+ * negative errno.
  */
 int gpiochip_fwd_gpio_set(struct gpiochip_fwd *fwd, unsigned int offset,
 			  int value)
 {
-	struct gpio_desc *desc = fwd->descs[offset];
+	struct gpio_desc *desc = gpiochip_fwd_desc(fwd, offset);
+
+	if (!desc)
+		return -ENODEV;
 
 	if (fwd->chip.can_sleep)
 		return gpiod_set_value_cansleep(desc, value);
 
 	return gpiod_set_value(desc, value);
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_set);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_set, GPIO_FORWARDER);
 
 /*
- * Puts in tmp_descs the parent lines of the lines of @group set in @mask
- * and, when @bits is given, their values from @bits in tmp_values.
- * Returns how many lines it put.
+ * Puts in tmp_descs the parent lines of the lines in @mask, those of one
+ * parent chip next to each other, in the order of @mask within a chip: a
+ * counting sort by group. tmp_offsets[i] is the offset in the forwarder's
+ * chip of tmp_descs[i] and, when @bits is given, bit i of tmp_values its
+ * value in @bits. Returns how many lines it put, or -ENODEV when a line in
+ * @mask has no parent line.
  */
-static unsigned int gpiochip_fwd_gather(struct gpiochip_fwd *fwd,
-					const struct gpiochip_fwd_group *group,
-					const unsigned long *mask,
-					const unsigned long *bits)
+static int gpiochip_fwd_gather(struct gpiochip_fwd *fwd,
+			       const unsigned long *mask,
+			       const unsigned long *bits)
 {
-	const unsigned int *lines = &fwd->group_lines[group->first];
-	unsigned int i, n = 0;
+	bool sorted = fwd->num_groups > 1;
+	unsigned int *pos = fwd->group_pos;
+	unsigned int offset, g, i, n = 0;
 
-	for (i = 0; i < group->num; i++) {
-		if (!test_bit(lines[i], mask))
-			continue;
+	if (sorted) {
+		/* Count the lines of each group, then where each group starts */
+		memset(pos, 0, fwd->num_groups * sizeof(*pos));
+		for_each_set_bit(offset, mask, fwd->chip.ngpio) {
+			if (!fwd->descs[offset])
+				return -ENODEV;
+			pos[fwd->line_group[offset]]++;
+		}
 
+		for (g = 0; g < fwd->num_groups; g++) {
+			i = pos[g];
+			pos[g] = n;
+			n += i;
+		}
+	}
+
+	n = 0;
+	for_each_set_bit(offset, mask, fwd->chip.ngpio) {
+		if (!fwd->descs[offset])
+			return -ENODEV;
+
+		i = sorted ? pos[fwd->line_group[offset]]++ : n;
+		n++;
+		fwd->tmp_descs[i] = fwd->descs[offset];
+		fwd->tmp_offsets[i] = offset;
 		if (bits)
-			__assign_bit(n, fwd->tmp_values, test_bit(lines[i], bits));
-		fwd->tmp_descs[n++] = fwd->descs[lines[i]];
+			__assign_bit(i, fwd->tmp_values, test_bit(offset, bits));
 	}
 
 	return n;
-}
-
-/* Stores in @bits the values in tmp_values of the lines gathered before. */
-static void gpiochip_fwd_scatter(struct gpiochip_fwd *fwd,
-				 const struct gpiochip_fwd_group *group,
-				 const unsigned long *mask, unsigned long *bits)
-{
-	const unsigned int *lines = &fwd->group_lines[group->first];
-	unsigned int i, n = 0;
-
-	for (i = 0; i < group->num; i++) {
-		if (test_bit(lines[i], mask))
-			__assign_bit(lines[i], bits, test_bit(n++, fwd->tmp_values));
-	}
 }
 
 static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
 					    const unsigned long *mask,
 					    unsigned long *bits)
 {
-	const struct gpiochip_fwd_group *group;
-	unsigned int n;
-	int ret;
+	int i, n, ret;
 
-	for (group = fwd->groups; group < fwd->groups + fwd->num_groups; group++) {
-		n = gpiochip_fwd_gather(fwd, group, mask, NULL);
-		if (!n)
-			continue;
+	n = gpiochip_fwd_gather(fwd, mask, NULL);
+	if (n <= 0)
+		return n;
 
-		if (fwd->chip.can_sleep)
-			ret = gpiod_get_array_value_cansleep(n, fwd->tmp_descs,
-							     NULL,
-							     fwd->tmp_values);
-		else
-			ret = gpiod_get_array_value(n, fwd->tmp_descs, NULL,
-						    fwd->tmp_values);
-		if (ret)
-			return ret;
+	if (fwd->chip.can_sleep)
+		ret = gpiod_get_array_value_cansleep(n, fwd->tmp_descs, NULL,
+						     fwd->tmp_values);
+	else
+		ret = gpiod_get_array_value(n, fwd->tmp_descs, NULL,
+					    fwd->tmp_values);
+	if (ret)
+		return ret;
 
-		gpiochip_fwd_scatter(fwd, group, mask, bits);
-	}
+	for (i = 0; i < n; i++)
+		__assign_bit(fwd->tmp_offsets[i], bits,
+			     test_bit(i, fwd->tmp_values));
 
 	return 0;
 }
@@ -303,7 +379,8 @@ static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
  * Reads the lines of each parent chip in one call, whatever the order of
  * the lines in the forwarder. Does not allocate memory.
  *
- * Return: 0 on success, or a negative errno.
+ * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
+ * another negative errno.
  */
 int gpiochip_fwd_gpio_get_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
@@ -323,33 +400,23 @@ int gpiochip_fwd_gpio_get_multiple(struct gpiochip_fwd *fwd,
 
 	return ret;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_get_multiple);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_get_multiple, GPIO_FORWARDER);
 
 static int gpiochip_fwd_set_multiple_locked(struct gpiochip_fwd *fwd,
 					    const unsigned long *mask,
 					    const unsigned long *bits)
 {
-	const struct gpiochip_fwd_group *group;
-	unsigned int n;
-	int ret;
+	int n;
 
-	for (group = fwd->groups; group < fwd->groups + fwd->num_groups; group++) {
-		n = gpiochip_fwd_gather(fwd, group, mask, bits);
-		if (!n)
-			continue;
+	n = gpiochip_fwd_gather(fwd, mask, bits);
+	if (n <= 0)
+		return n;
 
-		if (fwd->chip.can_sleep)
-			ret = gpiod_set_array_value_cansleep(n, fwd->tmp_descs,
-							     NULL,
-							     fwd->tmp_values);
-		else
-			ret = gpiod_set_array_value(n, fwd->tmp_descs, NULL,
-						    fwd->tmp_values);
-		if (ret)
-			return ret;
-	}
+	if (fwd->chip.can_sleep)
+		return gpiod_set_array_value_cansleep(n, fwd->tmp_descs, NULL,
+						      fwd->tmp_values);
 
-	return 0;
+	return gpiod_set_array_value(n, fwd->tmp_descs, NULL, fwd->tmp_values);
 }
 
 /**
@@ -361,7 +428,8 @@ static int gpiochip_fwd_set_multiple_locked(struct gpiochip_fwd *fwd,
  * Drives the lines of each parent chip in one call, whatever the order of
  * the lines in the forwarder. Does not allocate memory.
  *
- * Return: 0 on success, or a negative errno.
+ * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
+ * another negative errno.
  */
 int gpiochip_fwd_gpio_set_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
@@ -380,7 +448,7 @@ int gpiochip_fwd_gpio_set_multiple(struct gpiochip_fwd *fwd,
 
 	return ret;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_set_multiple);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_set_multiple, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_gpio_set_config() - configure a forwarded line
@@ -390,80 +458,139 @@ EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_set_multiple);
  *          generic pin configuration
  *
  * Return: 0 on success, -ENOTSUPP when the parent chip does not support
- * @config, or another negative errno.
+ * @config, -ENODEV when @offset has no parent line, or another negative
+ * errno.
  */
 int gpiochip_fwd_gpio_set_config(struct gpiochip_fwd *fwd, unsigned int offset,
 				 unsigned long config)
 {
-	return gpiod_set_config(fwd->descs[offset], config);
+	struct gpio_desc *desc = gpiochip_fwd_desc(fwd, offset);
+
+	return desc ? gpiod_set_config(desc, config) : -ENODEV;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_set_config);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_set_config, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_gpio_to_irq() - get the interrupt of a forwarded line
  * @fwd: the forwarder
  * @offset: offset of the line in the forwarder's chip
  *
- * Return: the interrupt number of the parent line, or a negative errno.
+ * Return: the interrupt number of the parent line, -ENODEV when @offset has
+ * no parent line, or another negative errno.
  */
 int gpiochip_fwd_gpio_to_irq(struct gpiochip_fwd *fwd, unsigned int offset)
 {
-	return gpiod_to_irq(fwd->descs[offset]);
-}
-EXPORT_SYMBOL_GPL(gpiochip_fwd_gpio_to_irq);
+	struct gpio_desc *desc = gpiochip_fwd_desc(fwd, offset);
 
-static int gpiochip_fwd_get_direction(struct gpio_chip *chip,
-				      unsigned int offset)
+	return desc ? gpiod_to_irq(desc) : -ENODEV;
+}
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_to_irq, GPIO_FORWARDER);
+
+static int fwd_chip_request(struct gpio_chip *chip, unsigned int offset)
+{
+	return gpiochip_fwd_gpio_request(to_gpiochip_fwd(chip), offset);
+}
+
+static int fwd_chip_get_direction(struct gpio_chip *chip, unsigned int offset)
 {
 	return gpiochip_fwd_gpio_get_direction(to_gpiochip_fwd(chip), offset);
 }
 
-static int gpiochip_fwd_direction_input(struct gpio_chip *chip,
-					unsigned int offset)
+static int fwd_chip_direction_input(struct gpio_chip *chip,
+				    unsigned int offset)
 {
 	return gpiochip_fwd_gpio_direction_input(to_gpiochip_fwd(chip), offset);
 }
 
-static int gpiochip_fwd_direction_output(struct gpio_chip *chip,
-					 unsigned int offset, int value)
+static int fwd_chip_direction_output(struct gpio_chip *chip,
+				     unsigned int offset, int value)
 {
 	return gpiochip_fwd_gpio_direction_output(to_gpiochip_fwd(chip), offset,
 						  value);
 }
 
-static int gpiochip_fwd_get(struct gpio_chip *chip, unsigned int offset)
+static int fwd_chip_get(struct gpio_chip *chip, unsigned int offset)
 {
 	return gpiochip_fwd_gpio_get(to_gpiochip_fwd(chip), offset);
 }
 
-static int gpiochip_fwd_set(struct gpio_chip *chip, unsigned int offset,
-			    int value)
+static int fwd_chip_set(struct gpio_chip *chip, unsigned int offset, int value)
 {
 	return gpiochip_fwd_gpio_set(to_gpiochip_fwd(chip), offset, value);
 }
 
-static int gpiochip_fwd_get_multiple(struct gpio_chip *chip,
-				     unsigned long *mask, unsigned long *bits)
+static int fwd_chip_get_multiple(struct gpio_chip *chip, unsigned long *mask,
+				 unsigned long *bits)
 {
 	return gpiochip_fwd_gpio_get_multiple(to_gpiochip_fwd(chip), mask, bits);
 }
 
-static int gpiochip_fwd_set_multiple(struct gpio_chip *chip,
-				     unsigned long *mask, unsigned long *bits)
+static int fwd_chip_set_multiple(struct gpio_chip *chip, unsigned long *mask,
+				 unsigned long *bits)
 {
 	return gpiochip_fwd_gpio_set_multiple(to_gpiochip_fwd(chip), mask, bits);
 }
 
-static int gpiochip_fwd_set_config(struct gpio_chip *chip, unsigned int offset,
-				   unsigned long config)
+static int fwd_chip_set_config(struct gpio_chip *chip, unsigned int offset,
+			       unsigned long config)
 {
 	return gpiochip_fwd_gpio_set_config(to_gpiochip_fwd(chip), offset,
 					    config);
 }
 
-static int gpiochip_fwd_to_irq(struct gpio_chip *chip, unsigned int offset)
+static int fwd_chip_to_irq(struct gpio_chip *chip, unsigned int offset)
 {
 	return gpiochip_fwd_gpio_to_irq(to_gpiochip_fwd(chip), offset);
+}
+
+static void gpiochip_fwd_kvfree(void *ptr)
+{
+	kvfree(ptr);
+}
+
+/* A zeroed array freed with @dev; kvmalloc, as it grows with the lines. */
+static void *gpiochip_fwd_devm_kvcalloc(struct device *dev, size_t n,
+					size_t size)
+{
+	void *ptr = kvcalloc(n, size, GFP_KERNEL);
+
+	if (!ptr || devm_add_action_or_reset(dev, gpiochip_fwd_kvfree, ptr))
+		return NULL;
+
+	return ptr;
+}
+
+static void gpiochip_fwd_unregister_key(void *key)
+{
+	lockdep_unregister_key(key);
+}
+
+/* The per-line arrays: parent lines, their groups and the scratch space. */
+static int gpiochip_fwd_alloc_lines(struct device *dev,
+				    struct gpiochip_fwd *fwd,
+				    unsigned int ngpios)
+{
+	fwd->descs = gpiochip_fwd_devm_kvcalloc(dev, ngpios,
+						sizeof(*fwd->descs));
+	fwd->line_group = gpiochip_fwd_devm_kvcalloc(dev, ngpios,
+						     sizeof(*fwd->line_group));
+	/* At most one group per line */
+	fwd->groups = gpiochip_fwd_devm_kvcalloc(dev, ngpios,
+						 sizeof(*fwd->groups));
+	fwd->group_pos = gpiochip_fwd_devm_kvcalloc(dev, ngpios,
+						    sizeof(*fwd->group_pos));
+	fwd->tmp_descs = gpiochip_fwd_devm_kvcalloc(dev, ngpios,
+						    sizeof(*fwd->tmp_descs));
+	fwd->tmp_offsets = gpiochip_fwd_devm_kvcalloc(dev, ngpios,
+						      sizeof(*fwd->tmp_offsets));
+	fwd->tmp_values = gpiochip_fwd_devm_kvcalloc(dev, BITS_TO_LONGS(ngpios),
+						     sizeof(unsigned long));
+	if (!fwd->descs || !fwd->line_group || !fwd->groups ||
+	    !fwd->group_pos || !fwd->tmp_descs || !fwd->tmp_offsets ||
+	    !fwd->tmp_values)
+		return -ENOMEM;
+
+	return 0;
 }
 
 /**
@@ -471,17 +598,20 @@ static int gpiochip_fwd_to_irq(struct gpio_chip *chip, unsigned int offset)
  * @dev: the device of the forwarder: parent of its chip, owner of its memory
  * @ngpios: number of lines of the forwarder
  *
- * Allocates a forwarder whose chip, labelled with the name of @dev, forwards
- * every operation to the line added at the same offset with
- * gpiochip_fwd_desc_add(). The memory is freed when @dev is unbound.
+ * Allocates a forwarder whose chip, labelled with the name of @dev, has
+ * @ngpios lines, each forwarding every operation to the parent line added
+ * at its offset with gpiochip_fwd_desc_add(). All the memory the forwarder
+ * will need is allocated here, and freed when @dev is unbound.
  *
- * Return: the forwarder, or an ERR_PTR().
+ * Return: the forwarder, or an ERR_PTR(): -EINVAL when @ngpios is 0 or more
+ * than a GPIO chip can have, -ENOMEM.
  */
 struct gpiochip_fwd *devm_gpiochip_fwd_alloc(struct device *dev,
 					     unsigned int ngpios)
 {
 	struct gpiochip_fwd *fwd;
 	struct gpio_chip *chip;
+	int ret;
 
 	if (!ngpios || ngpios > AGGREGATOR_MAX_LINES)
 		return ERR_PTR(-EINVAL);
@@ -490,9 +620,16 @@ struct gpiochip_fwd *devm_gpiochip_fwd_alloc(struct device *dev,
 	if (!fwd)
 		return ERR_PTR(-ENOMEM);
 
-	fwd->descs = devm_kcalloc(dev, ngpios, sizeof(*fwd->descs), GFP_KERNEL);
-	if (!fwd->descs)
-		return ERR_PTR(-ENOMEM);
+	ret = gpiochip_fwd_alloc_lines(dev, fwd, ngpios);
+	if (ret)
+		return ERR_PTR(ret);
+
+	/* Unregistered after the chip is removed: devm undoes in reverse */
+	lockdep_register_key(&fwd->lock_key);
+	ret = devm_add_action_or_reset(dev, gpiochip_fwd_unregister_key,
+				       &fwd->lock_key);
+	if (ret)
+		return ERR_PTR(ret);
 
 	chip = &fwd->chip;
 	chip->label = dev_name(dev);
@@ -500,120 +637,172 @@ struct gpiochip_fwd *devm_gpiochip_fwd_alloc(struct device *dev,
 	chip->owner = THIS_MODULE;
 	chip->base = -1;
 	chip->ngpio = ngpios;
-	chip->get_direction = gpiochip_fwd_get_direction;
-	chip->direction_input = gpiochip_fwd_direction_input;
-	chip->direction_output = gpiochip_fwd_direction_output;
-	chip->get = gpiochip_fwd_get;
-	chip->get_multiple = gpiochip_fwd_get_multiple;
-	chip->set_rv = gpiochip_fwd_set;
-	chip->set_multiple_rv = gpiochip_fwd_set_multiple;
-	chip->set_config = gpiochip_fwd_set_config;
-	chip->to_irq = gpiochip_fwd_to_irq;
+	chip->request = fwd_chip_request;
+	chip->get_direction = fwd_chip_get_direction;
+	chip->direction_input = fwd_chip_direction_input;
+	chip->direction_output = fwd_chip_direction_output;
+	chip->get = fwd_chip_get;
+	chip->get_multiple = fwd_chip_get_multiple;
+	chip->set_rv = fwd_chip_set;
+	chip->set_multiple_rv = fwd_chip_set_multiple;
+	chip->set_config = fwd_chip_set_config;
+	chip->to_irq = fwd_chip_to_irq;
 
 	return fwd;
 }
-EXPORT_SYMBOL_GPL(devm_gpiochip_fwd_alloc);
+EXPORT_SYMBOL_NS_GPL(devm_gpiochip_fwd_alloc, GPIO_FORWARDER);
+
+/* Puts @desc at @offset, in the group of its chip. */
+static void gpiochip_fwd_attach(struct gpiochip_fwd *fwd,
+				struct gpio_desc *desc, unsigned int offset)
+{
+	struct gpio_device *gdev = gpiod_to_gpio_device(desc);
+	unsigned int g, unused = fwd->num_groups;
+
+	for (g = 0; g < fwd->num_groups; g++) {
+		if (fwd->groups[g].gdev == gdev)
+			break;
+		if (!fwd->groups[g].gdev && unused == fwd->num_groups)
+			unused = g;
+	}
+
+	if (g == fwd->num_groups) {
+		g = unused;
+		if (g == fwd->num_groups)
+			fwd->num_groups++;
+		fwd->groups[g].gdev = gdev;
+	}
+
+	fwd->groups[g].num++;
+	fwd->line_group[offset] = g;
+	WRITE_ONCE(fwd->descs[offset], desc);
+}
+
+/* Takes the line at @offset out of its group and returns it. */
+static struct gpio_desc *gpiochip_fwd_detach(struct gpiochip_fwd *fwd,
+					     unsigned int offset)
+{
+	struct gpio_desc *desc = fwd->descs[offset];
+	struct gpiochip_fwd_group *group;
+
+	if (!desc)
+		return NULL;
+
+	group = &fwd->groups[fwd->line_group[offset]];
+	if (!--group->num)
+		group->gdev = NULL;
+	WRITE_ONCE(fwd->descs[offset], NULL);
+
+	return desc;
+}
+
+static int gpiochip_fwd_add_checked(struct gpiochip_fwd *fwd,
+				    struct gpio_desc *desc, unsigned int offset)
+{
+	if (fwd->descs[offset])
+		return -EEXIST;
+
+	gpiochip_fwd_attach(fwd, desc, offset);
+
+	return 0;
+}
 
 /**
- * gpiochip_fwd_desc_add() - add a line to a forwarder
+ * gpiochip_fwd_desc_add() - add a parent line to a forwarder
  * @fwd: the forwarder
- * @desc: the line to forward to, requested by the caller, who keeps it
- *        requested as long as the forwarder is registered
+ * @desc: the line to forward to, requested by the caller; it may be handed
+ *        over to the forwarder with gpiochip_fwd_desc_free(), else the
+ *        caller keeps it requested as long as it is in the forwarder
  * @offset: offset of the line in the forwarder's chip
  *
- * Return: 0 on success, -EINVAL when @desc or @offset is invalid, -EBUSY
- * when a line was already added at @offset.
+ * May be called before and after gpiochip_fwd_register(). Before, a line
+ * that can sleep makes the forwarder's chip a sleeping one. After, the chip
+ * is what it is: a line that can sleep is refused on a chip that cannot.
+ * Does not sleep when the forwarder's chip cannot.
+ *
+ * Return: 0 on success, -EINVAL when @desc or @offset is invalid or @desc
+ * sleeps on a registered chip that cannot, -EEXIST when @offset already
+ * has a parent line.
  */
 int gpiochip_fwd_desc_add(struct gpiochip_fwd *fwd, struct gpio_desc *desc,
 			  unsigned int offset)
 {
-	if (IS_ERR_OR_NULL(desc) || offset >= fwd->chip.ngpio)
+	struct gpio_chip *chip = &fwd->chip;
+	unsigned long flags;
+	int ret;
+
+	if (IS_ERR_OR_NULL(desc) || offset >= chip->ngpio)
 		return -EINVAL;
 
-	if (fwd->descs[offset])
-		return -EBUSY;
+	if (!fwd->registered) {
+		if (gpiod_cansleep(desc))
+			chip->can_sleep = true;
 
-	fwd->descs[offset] = desc;
+		return gpiochip_fwd_add_checked(fwd, desc, offset);
+	}
 
-	return 0;
+	if (chip->can_sleep) {
+		guard(mutex)(&fwd->mlock);
+		return gpiochip_fwd_add_checked(fwd, desc, offset);
+	}
+
+	if (gpiod_cansleep(desc))
+		return -EINVAL;
+
+	spin_lock_irqsave(&fwd->slock, flags);
+	ret = gpiochip_fwd_add_checked(fwd, desc, offset);
+	spin_unlock_irqrestore(&fwd->slock, flags);
+
+	return ret;
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_desc_add);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_desc_add, GPIO_FORWARDER);
 
-/*
- * Groups the lines by parent chip: the lines of the n-th group are at
- * group_lines[groups[n].first] to group_lines[groups[n].first + num - 1].
+/**
+ * gpiochip_fwd_desc_free() - remove a parent line from a forwarder
+ * @fwd: the forwarder
+ * @offset: offset of the line in the forwarder's chip
+ *
+ * Removes the parent line at @offset and releases it with gpiod_put(): a
+ * line that the caller requested with gpiod_get() or the like, not with a
+ * devm_ function, is handed over to the forwarder this way. Does nothing
+ * when @offset has no parent line or is out of range. May sleep.
  */
-static int gpiochip_fwd_setup_groups(struct gpiochip_fwd *fwd)
+void gpiochip_fwd_desc_free(struct gpiochip_fwd *fwd, unsigned int offset)
 {
-	struct device *dev = fwd->chip.parent;
-	unsigned int ngpio = fwd->chip.ngpio;
-	unsigned int i, g, first = 0, max_num = 0;
-	struct gpiochip_fwd_group *group;
-	struct gpio_device *gdev;
+	struct gpio_desc *desc;
+	unsigned long flags;
 
-	unsigned int *line_group __free(kfree) =
-		kcalloc(ngpio, sizeof(*line_group), GFP_KERNEL);
-	struct gpiochip_fwd_group *groups __free(kfree) =
-		kcalloc(ngpio, sizeof(*groups), GFP_KERNEL);
-	if (!line_group || !groups)
-		return -ENOMEM;
+	if (offset >= fwd->chip.ngpio)
+		return;
 
-	fwd->num_groups = 0;
-	for (i = 0; i < ngpio; i++) {
-		gdev = gpiod_to_gpio_device(fwd->descs[i]);
-		for (g = 0; g < fwd->num_groups; g++) {
-			if (groups[g].gdev == gdev)
-				break;
-		}
-		if (g == fwd->num_groups)
-			groups[fwd->num_groups++].gdev = gdev;
-
-		groups[g].num++;
-		line_group[i] = g;
+	if (!fwd->registered) {
+		desc = gpiochip_fwd_detach(fwd, offset);
+	} else if (fwd->chip.can_sleep) {
+		scoped_guard(mutex, &fwd->mlock)
+			desc = gpiochip_fwd_detach(fwd, offset);
+	} else {
+		spin_lock_irqsave(&fwd->slock, flags);
+		desc = gpiochip_fwd_detach(fwd, offset);
+		spin_unlock_irqrestore(&fwd->slock, flags);
 	}
 
-	for (g = 0; g < fwd->num_groups; g++) {
-		groups[g].first = first;
-		first += groups[g].num;
-		max_num = max(max_num, groups[g].num);
-		groups[g].num = 0;
-	}
-
-	fwd->group_lines = devm_kcalloc(dev, ngpio, sizeof(*fwd->group_lines),
-					GFP_KERNEL);
-	if (!fwd->group_lines)
-		return -ENOMEM;
-
-	for (i = 0; i < ngpio; i++) {
-		group = &groups[line_group[i]];
-		fwd->group_lines[group->first + group->num++] = i;
-	}
-
-	fwd->groups = devm_kmemdup(dev, groups,
-				   fwd->num_groups * sizeof(*groups),
-				   GFP_KERNEL);
-	if (!fwd->groups)
-		return -ENOMEM;
-
-	/* The scratch space of the largest group does for every group */
-	fwd->tmp_descs = devm_kcalloc(dev, max_num, sizeof(*fwd->tmp_descs),
-				      GFP_KERNEL);
-	fwd->tmp_values = devm_bitmap_zalloc(dev, max_num, GFP_KERNEL);
-	if (!fwd->tmp_descs || !fwd->tmp_values)
-		return -ENOMEM;
-
-	return 0;
+	/* Outside the lock: releasing a line may sleep */
+	if (desc)
+		gpiod_put(desc);
 }
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_desc_free, GPIO_FORWARDER);
 
 /**
  * gpiochip_fwd_register() - register the GPIO chip of a forwarder
- * @fwd: the forwarder, with a line added at every offset
- * @data: driver data, returned by gpiochip_fwd_get_data() and by
- *        gpiochip_get_data() on the forwarder's chip
+ * @fwd: the forwarder
+ * @data: driver data, returned by gpiochip_fwd_get_data()
  *
- * The chip can sleep when any of its parent lines can. Values are logical:
- * the active-low flag of each parent line applies. The chip is removed when
- * the forwarder's device is unbound.
+ * Registers the chip with the forwarder as its driver data: gpiochip_get_data()
+ * on the chip returns @fwd. Offsets without a parent line are allowed (a
+ * sparse forwarder): requesting them fails with -ENODEV until a line is
+ * added there. The chip can sleep when any parent line added so far can.
+ * Values are logical: the active-low flag of each parent line applies. The
+ * chip is removed when the forwarder's device is unbound.
  *
  * Return: 0 on success, or a negative errno.
  */
@@ -621,37 +810,24 @@ int gpiochip_fwd_register(struct gpiochip_fwd *fwd, void *data)
 {
 	struct gpio_chip *chip = &fwd->chip;
 	struct device *dev = chip->parent;
-	unsigned int i;
 	int ret;
-
-	for (i = 0; i < chip->ngpio; i++) {
-		if (!fwd->descs[i]) {
-			dev_err(dev, "no GPIO line to forward to at offset %u\n",
-				i);
-			return -EINVAL;
-		}
-
-		if (gpiod_cansleep(fwd->descs[i]))
-			chip->can_sleep = true;
-	}
-
-	ret = gpiochip_fwd_setup_groups(fwd);
-	if (ret)
-		return ret;
 
 	if (chip->can_sleep) {
 		ret = devm_mutex_init(dev, &fwd->mlock);
 		if (ret)
 			return ret;
+		lockdep_set_class(&fwd->mlock, &fwd->lock_key);
 	} else {
 		spin_lock_init(&fwd->slock);
+		lockdep_set_class(&fwd->slock, &fwd->lock_key);
 	}
 
 	fwd->data = data;
+	fwd->registered = true;
 
-	return devm_gpiochip_add_data(dev, chip, data);
+	return devm_gpiochip_add_data(dev, chip, fwd);
 }
-EXPORT_SYMBOL_GPL(gpiochip_fwd_register);
+EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_register, GPIO_FORWARDER);
 
 /*
  * Line spec parser (new_device)
@@ -1347,11 +1523,16 @@ struct gpio_delay {
 	struct gpio_delay_timing *timings;
 };
 
+static struct gpio_delay *to_gpio_delay(struct gpio_chip *chip)
+{
+	return gpiochip_fwd_get_data(gpiochip_get_data(chip));
+}
+
 /* Waits for the line at @offset to ramp to @value. */
 static void gpio_delay_wait(struct gpio_chip *chip, unsigned int offset,
 			    int value)
 {
-	struct gpio_delay *delay = gpiochip_get_data(chip);
+	struct gpio_delay *delay = to_gpio_delay(chip);
 	const struct gpio_delay_timing *timing = &delay->timings[offset];
 	u32 delay_us;
 
@@ -1372,7 +1553,7 @@ static void gpio_delay_wait(struct gpio_chip *chip, unsigned int offset,
 static int gpio_delay_set(struct gpio_chip *chip, unsigned int offset,
 			  int value)
 {
-	struct gpio_delay *delay = gpiochip_get_data(chip);
+	struct gpio_delay *delay = to_gpio_delay(chip);
 	int ret;
 
 	ret = gpiochip_fwd_gpio_set(delay->fwd, offset, value);
@@ -1388,7 +1569,7 @@ static int gpio_delay_set(struct gpio_chip *chip, unsigned int offset,
 static int gpio_delay_direction_output(struct gpio_chip *chip,
 				       unsigned int offset, int value)
 {
-	struct gpio_delay *delay = gpiochip_get_data(chip);
+	struct gpio_delay *delay = to_gpio_delay(chip);
 	int ret;
 
 	ret = gpiochip_fwd_gpio_direction_output(delay->fwd, offset, value);
@@ -1406,7 +1587,7 @@ static int gpio_delay_of_xlate(struct gpio_chip *chip,
 			       const struct of_phandle_args *gpiospec,
 			       u32 *flags)
 {
-	struct gpio_delay *delay = gpiochip_get_data(chip);
+	struct gpio_delay *delay = to_gpio_delay(chip);
 	struct gpio_delay_timing *timing;
 	u32 line;
 

@@ -547,7 +547,8 @@ static void aggr_test_fwd_chip(struct kunit *test)
 	KUNIT_EXPECT_GE(test, chip->base, 0);
 	KUNIT_EXPECT_FALSE(test, chip->can_sleep);
 	KUNIT_EXPECT_PTR_EQ(test, gpiochip_fwd_get_data(fwd), (void *)test);
-	KUNIT_EXPECT_PTR_EQ(test, gpiochip_get_data(chip), (void *)test);
+	/* As in mainline: the chip's data is the forwarder, not the caller's */
+	KUNIT_EXPECT_PTR_EQ(test, gpiochip_get_data(chip), (void *)fwd);
 }
 
 static void aggr_test_fwd_direction(struct kunit *test)
@@ -1011,11 +1012,45 @@ static void aggr_test_fwd_bad_setup(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[0], 3), -EINVAL);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[0], 0), 0);
-	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 0), -EEXIST);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 2), 0);
+}
 
-	/* Nothing at offset 1 */
-	KUNIT_EXPECT_EQ(test, gpiochip_fwd_register(fwd, NULL), -EINVAL);
+/* Offsets without a parent line: a sparse forwarder */
+static void aggr_test_fwd_sparse(struct kunit *test)
+{
+	static const struct aggr_line lines[] = { { MOCK_A, 0 }, { MOCK_B, 0 } };
+	struct aggr_test_ctx *ctx = test->priv;
+	struct gpio_desc *descs[ARRAY_SIZE(lines)];
+	unsigned long mask, bits = 0;
+	struct gpiochip_fwd *fwd;
+
+	aggr_get_descs(test, lines, ARRAY_SIZE(lines), descs);
+	fwd = devm_gpiochip_fwd_alloc(ctx->dev, 3);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fwd);
+	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[0], 0), 0);
+	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 2), 0);
+	KUNIT_ASSERT_EQ(test, gpiochip_fwd_register(fwd, NULL), 0);
+
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 0), 0);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_get(fwd, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_set(fwd, 1, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_get_direction(fwd, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_to_irq(fwd, 1), -ENODEV);
+	mask = BIT(0) | BIT(1);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_get_multiple(fwd, &mask, &bits),
+			-ENODEV);
+	mask = BIT(0) | BIT(2);
+	bits = BIT(2);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_set_multiple(fwd, &mask, &bits),
+			0);
+	KUNIT_EXPECT_EQ(test, aggr_mock(test, MOCK_B)->values, BIT(0));
+
+	/* Nothing to free at an empty offset; a used one stays used */
+	gpiochip_fwd_desc_free(fwd, 1);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 0), -EEXIST);
 }
 
 static struct kunit_case aggr_fwd_cases[] = {
@@ -1037,6 +1072,7 @@ static struct kunit_case aggr_fwd_cases[] = {
 	KUNIT_CASE(aggr_test_fwd_only_sleepy),
 	KUNIT_CASE(aggr_test_fwd_errors),
 	KUNIT_CASE(aggr_test_fwd_bad_setup),
+	KUNIT_CASE(aggr_test_fwd_sparse),
 	{ }
 };
 
@@ -1049,5 +1085,6 @@ static struct kunit_suite aggr_fwd_suite = {
 kunit_test_suites(&aggr_parser_suite, &aggr_fwd_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS(GPIO_FORWARDER);
 MODULE_DESCRIPTION("KUnit tests of the GPIO Aggregator");
 MODULE_LICENSE("GPL");
