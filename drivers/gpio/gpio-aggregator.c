@@ -832,12 +832,14 @@ EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_register, GPIO_FORWARDER);
 /*
  * Line spec parser (new_device)
  *
- * A spec is a list of whitespace-separated tokens: "<key> <offsets>" for
- * lines of a chip, "<key>" alone for a line looked up by name. <offsets> is
- * a comma-separated list of offsets and ranges ("0,3,5-7"). A token that
- * follows a key and has only digits, commas and dashes is an offset list;
- * any other token is a key. A key followed by a key, or last, is a line
- * name.
+ * A spec is a list of tokens separated by whitespace and split with
+ * next_arg(), so that a token in double quotes may hold whitespace: a line
+ * name such as "Door Lock". "<key> <offsets>" are lines of a chip, "<key>"
+ * alone is a line looked up by name. <offsets> is a comma-separated list
+ * of offsets and ranges ("0,3,5-7"), kept in the order written. A token
+ * that follows a key and has only digits, commas and dashes is an offset
+ * list; any other token is a key. A key followed by a key, or last, is a
+ * line name.
  */
 
 /**
@@ -877,47 +879,35 @@ static bool gpio_aggregator_is_offset_list(const char *token)
 	return strspn(token, "0123456789,-") == strlen(token);
 }
 
-/* Parses the decimal offset at @s, of @len characters. */
-static int gpio_aggregator_parse_offset(const char *s, size_t len,
-					unsigned int *offset)
+/* Parses one decimal offset. */
+static int gpio_aggregator_parse_offset(const char *s, unsigned int *offset)
 {
-	unsigned int val = 0;
+	int ret;
 
-	if (!len)
-		return -EINVAL;
+	ret = kstrtouint(s, 10, offset);
+	if (ret)
+		return ret;
 
-	for (; len; len--, s++) {
-		if (!isdigit(*s))
-			return -EINVAL;
-
-		val = val * 10 + (*s - '0');
-		if (val > AGGREGATOR_MAX_OFFSET)
-			return -ERANGE;
-	}
-
-	*offset = val;
-
-	return 0;
+	return *offset > AGGREGATOR_MAX_OFFSET ? -ERANGE : 0;
 }
 
-/* Parses the offset or range ("a-b") at @s, of @len characters. */
-static int gpio_aggregator_parse_range(const char *s, size_t len,
-				       unsigned int *first, unsigned int *last)
+/* Parses an offset or a range ("a-b", a <= b) of an offset list. */
+static int gpio_aggregator_parse_range(char *elem, unsigned int *first,
+				       unsigned int *last)
 {
-	const char *dash = memchr(s, '-', len);
+	char *dash = strchr(elem, '-');
 	int ret;
 
 	if (!dash) {
-		ret = gpio_aggregator_parse_offset(s, len, first);
+		ret = gpio_aggregator_parse_offset(elem, first);
 		*last = *first;
 		return ret;
 	}
 
-	ret = gpio_aggregator_parse_offset(s, dash - s, first);
-	if (ret)
-		return ret;
-
-	ret = gpio_aggregator_parse_offset(dash + 1, s + len - dash - 1, last);
+	*dash = '\0';
+	ret = gpio_aggregator_parse_offset(elem, first) ?:
+	      gpio_aggregator_parse_offset(dash + 1, last);
+	*dash = '-';
 	if (ret)
 		return ret;
 
@@ -927,17 +917,20 @@ static int gpio_aggregator_parse_range(const char *s, size_t len,
 static int gpio_aggregator_parse_offsets(struct gpio_aggregator_parser *parser,
 					 const char *key, const char *token)
 {
-	unsigned int first = 0, last = 0, offset;
-	const char *elem = token, *end;
+	unsigned int first, last, offset;
+	char *elem, *rest;
 	int ret;
 
-	for (;;) {
-		end = strchrnul(elem, ',');
-		ret = gpio_aggregator_parse_range(elem, end - elem, &first,
-						  &last);
+	char *list __free(kfree) = kstrdup(token, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+
+	rest = list;
+	while ((elem = strsep(&rest, ","))) {
+		ret = gpio_aggregator_parse_range(elem, &first, &last);
 		if (ret) {
-			pr_err("invalid GPIO offset '%.*s' in '%s %s'\n",
-			       (int)(end - elem), elem, key, token);
+			pr_err("invalid GPIO offset '%s' in '%s %s'\n", elem,
+			       key, token);
 			return -EINVAL;
 		}
 
@@ -947,53 +940,75 @@ static int gpio_aggregator_parse_offsets(struct gpio_aggregator_parser *parser,
 			if (ret)
 				return ret;
 		}
-
-		if (!*end)
-			return 0;
-
-		elem = end + 1;
 	}
+
+	return 0;
+}
+
+static unsigned int gpio_aggregator_count_quotes(const char *s)
+{
+	unsigned int n = 0;
+
+	while ((s = strchr(s, '"'))) {
+		n++;
+		s++;
+	}
+
+	return n;
 }
 
 /*
- * Returns the next token in [*@pos, @end), NUL-terminated in place, or NULL
- * at the end. Works again on a buffer it has split before.
+ * Splits @buf in place into at most @max tokens with next_arg(). Quotes may
+ * enclose a whole token and nothing else; next_arg() cuts a token at its
+ * first '=', which is put back. Returns the number of tokens, or -EINVAL.
  */
-static char *gpio_aggregator_next_token(char **pos, const char *end)
+static int gpio_aggregator_split(char *buf, char **tokens, unsigned int max)
 {
-	char *s = *pos, *token;
+	char *args = skip_spaces(buf), *token, *val;
+	unsigned int n = 0;
 
-	while (s < end && (!*s || isspace(*s)))
-		s++;
-	if (s == end)
-		return NULL;
+	if (gpio_aggregator_count_quotes(buf) % 2) {
+		pr_err("unbalanced quote in '%s'\n", strim(buf));
+		return -EINVAL;
+	}
 
-	token = s;
-	while (s < end && *s && !isspace(*s))
-		s++;
-	if (s < end)
-		*s++ = '\0';
+	while (*args && n < max) {
+		args = next_arg(args, &token, &val);
+		if (val)
+			token[strlen(token)] = '=';
 
-	*pos = s;
+		if (!*token) {
+			pr_err("empty quoted GPIO line name\n");
+			return -EINVAL;
+		}
+		if (strchr(token, '"')) {
+			pr_err("quote inside GPIO line spec token '%s'\n", token);
+			return -EINVAL;
+		}
 
-	return token;
+		tokens[n++] = token;
+	}
+
+	return n;
 }
 
 static int gpio_aggregator_parse_tokens(struct gpio_aggregator_parser *parser,
-					char *buf, const char *end)
+					char *const *tokens, unsigned int num)
 {
-	char *pos = buf, *token, *key = NULL;
+	const char *key = NULL;
+	unsigned int i;
 	int ret;
 
-	while ((token = gpio_aggregator_next_token(&pos, end))) {
-		if (key && gpio_aggregator_is_offset_list(token)) {
-			ret = gpio_aggregator_parse_offsets(parser, key, token);
+	for (i = 0; i < num; i++) {
+		if (key && gpio_aggregator_is_offset_list(tokens[i])) {
+			ret = gpio_aggregator_parse_offsets(parser, key,
+							    tokens[i]);
 			key = NULL;
 		} else {
 			/* A key followed by a key is a line name */
 			ret = key ? gpio_aggregator_parser_add(parser, key, -1,
 							       key) : 0;
-			key = token;
+			key = tokens[i];
 		}
 		if (ret)
 			return ret;
@@ -1080,11 +1095,20 @@ VISIBLE_IF_KUNIT int gpio_aggregator_parse_spec(char *buf,
 						struct gpio_aggregator_spec **specs)
 {
 	struct gpio_aggregator_parser parser = { };
-	const char *end = buf + strlen(buf);
-	int ret;
+	int num_tokens, ret;
+
+	/* A token takes at least one character and one separator */
+	char **tokens __free(kvfree) =
+		kvmalloc_array(strlen(buf) / 2 + 1, sizeof(*tokens), GFP_KERNEL);
+	if (!tokens)
+		return -ENOMEM;
+
+	num_tokens = gpio_aggregator_split(buf, tokens, strlen(buf) / 2 + 1);
+	if (num_tokens < 0)
+		return num_tokens;
 
 	/* Check and count the lines, then record them */
-	ret = gpio_aggregator_parse_tokens(&parser, buf, end);
+	ret = gpio_aggregator_parse_tokens(&parser, tokens, num_tokens);
 	if (ret)
 		return ret;
 
@@ -1100,7 +1124,7 @@ VISIBLE_IF_KUNIT int gpio_aggregator_parse_spec(char *buf,
 
 	parser.specs = lines;
 	parser.num = 0;
-	ret = gpio_aggregator_parse_tokens(&parser, buf, end);
+	ret = gpio_aggregator_parse_tokens(&parser, tokens, num_tokens);
 	if (ret)
 		return ret;
 

@@ -75,6 +75,12 @@ static const struct aggr_parse_case aggr_parse_cases[] = {
 	{ "line name and chip of that name", "foo foo 1", 2, "foo foo:1" },
 	{ "offsets with a letter is a key", "chip 0,1,x", 2, "chip 0,1,x" },
 	{ "sixteen lines", "chip 0-15", 16, NULL },
+	{ "quoted line name", "\"Door Lock\" chip 3", 2, "Door Lock chip:3" },
+	{ "quoted chip label", "\"my chip\" 1,2", 2, "my chip:1 my chip:2" },
+	{ "quoted line name last", "chip 1 \"Door Lock\"", 2,
+	  "chip:1 Door Lock" },
+	{ "line name with equals", "a=b chip 1", 2, "a=b chip:1" },
+	{ "quoted name with equals", "\"x = y\"", 1, "x = y" },
 	/* Syntax errors */
 	{ "empty", "", -EINVAL, NULL },
 	{ "blank", " \t\n", -EINVAL, NULL },
@@ -99,6 +105,11 @@ static const struct aggr_parse_case aggr_parse_cases[] = {
 	{ "duplicate line name around a chip", "LED chip 1 LED", -EINVAL,
 	  NULL },
 	{ "too many lines", "chip 0-65534 other 0", -EINVAL, NULL },
+	{ "unbalanced quote", "\"Door Lock chip 3", -EINVAL, NULL },
+	{ "empty quoted name", "\"\" chip 1", -EINVAL, NULL },
+	{ "quote inside a token", "a\"b\" chip 1", -EINVAL, NULL },
+	{ "quoted value after equals", "a=\"b c\"", -EINVAL, NULL },
+	{ "a plus sign makes a line name", "chip +1,2", 2, "chip +1,2" },
 };
 
 static void aggr_parse_case_desc(const struct aggr_parse_case *c, char *desc)
