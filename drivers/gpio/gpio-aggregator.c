@@ -1315,29 +1315,28 @@ static int gpio_aggregator_match_chip_name(struct gpio_chip *gc,
 }
 
 /*
- * Returns the label to look the chip @key up with in a lookup table: @key
- * when a chip has that label (or no chip is there yet: the lookup defers),
- * else the label of the chip whose device is named @key ("gpiochipN"),
- * setting *@by_name. Labels need not be unique: the caller checks that the
- * line it gets belongs to the chip named @key.
+ * The label of the chip whose device is named @name ("gpiochipN"), when no
+ * chip is labelled @name: a copy, to kfree(). NULL when a chip is labelled
+ * @name or none is named so (the lookup is by label then, and defers until
+ * such a chip appears), or an ERR_PTR(). Labels need not be unique: the
+ * caller checks that the line it gets is on the chip named @name.
  */
-static const char *gpio_aggregator_chip_label(struct device *dev,
-					      const char *key, bool *by_name)
+static char *gpio_aggregator_label_of_named_chip(const char *name)
 {
 	struct gpio_device *gdev __free(gpio_device_put) =
-		gpio_device_find_by_label(key);
+		gpio_device_find_by_label(name);
+	char *label;
 
-	*by_name = false;
 	if (gdev)
-		return key;
+		return NULL;
 
-	gdev = gpio_device_find(key, gpio_aggregator_match_chip_name);
+	gdev = gpio_device_find(name, gpio_aggregator_match_chip_name);
 	if (!gdev)
-		return key;
+		return NULL;
 
-	*by_name = true;
+	label = kstrdup(gpio_device_get_label(gdev), GFP_KERNEL);
 
-	return devm_kstrdup(dev, gpio_device_get_label(gdev), GFP_KERNEL);
+	return label ?: ERR_PTR(-ENOMEM);
 }
 
 static bool gpio_aggregator_desc_on_chip(struct gpio_desc *desc,
@@ -1348,39 +1347,40 @@ static bool gpio_aggregator_desc_on_chip(struct gpio_desc *desc,
 	return device_match_name(gpio_device_to_device(gdev), chip_name);
 }
 
-static int gpio_aggregator_fill_lookup(struct device *dev,
-				       struct gpio_aggregator_line **lines,
-				       unsigned int num,
-				       struct gpiod_lookup_table *table,
-				       unsigned long *by_name)
+/*
+ * Requests the parent line of @line through @table, a lookup table of one
+ * entry for @dev that lives only for this call: one table per line keeps
+ * each lookup constant in the number of lines. Sets *@by_name when the key
+ * is the device name of the chip rather than its label.
+ */
+static struct gpio_desc *
+gpio_aggregator_get_line(struct device *dev,
+			 const struct gpio_aggregator_line *line,
+			 struct gpiod_lookup_table *table, bool *by_name)
 {
-	const struct gpio_aggregator_line *line;
-	unsigned long flags;
-	const char *key;
-	unsigned int i;
-	u16 hwnum;
-	bool name;
+	unsigned long flags = line->active_low ? GPIO_ACTIVE_LOW :
+						 GPIO_ACTIVE_HIGH;
+	char *label __free(kfree) = NULL;
+	const char *key = line->key;
+	struct gpio_desc *desc;
+	u16 hwnum = U16_MAX;
 
-	table->dev_id = dev_name(dev);
-
-	for (i = 0; i < num; i++) {
-		line = lines[i];
-		key = line->key;
-		hwnum = U16_MAX;
-		if (line->offset >= 0) {
-			key = gpio_aggregator_chip_label(dev, line->key, &name);
-			if (!key)
-				return -ENOMEM;
-
-			__assign_bit(i, by_name, name);
-			hwnum = line->offset;
-		}
-
-		flags = line->active_low ? GPIO_ACTIVE_LOW : GPIO_ACTIVE_HIGH;
-		table->table[i] = GPIO_LOOKUP_IDX(key, hwnum, NULL, i, flags);
+	if (line->offset >= 0) {
+		label = gpio_aggregator_label_of_named_chip(line->key);
+		if (IS_ERR(label))
+			return ERR_CAST(no_free_ptr(label));
+		if (label)
+			key = label;
+		hwnum = line->offset;
 	}
+	*by_name = !!label;
 
-	return 0;
+	table->table[0] = GPIO_LOOKUP_IDX(key, hwnum, NULL, 0, flags);
+	gpiod_add_lookup_table(table);
+	desc = devm_gpiod_get_index(dev, NULL, 0, GPIOD_ASIS);
+	gpiod_remove_lookup_table(table);
+
+	return desc;
 }
 
 static int gpio_aggregator_line_error(struct device *dev,
@@ -1400,51 +1400,37 @@ static int gpio_aggregator_line_error(struct device *dev,
 			     line->idx, line->offset, line->key);
 }
 
-/*
- * Requests the parent lines through a lookup table that lives only as long
- * as this function, and adds them to @fwd.
- */
+/* Requests the parent lines and adds them to @fwd. */
 static int gpio_aggregator_request_lines(struct device *dev,
 					 struct gpio_aggregator *aggr,
 					 struct gpio_aggregator_line **lines,
 					 unsigned int num,
 					 struct gpiochip_fwd *fwd)
 {
+	struct gpio_desc *desc;
 	unsigned int i;
+	bool by_name;
 	int ret;
 
-	unsigned long *by_name __free(bitmap) = bitmap_zalloc(num, GFP_KERNEL);
-	struct gpio_desc **descs __free(kvfree) =
-		kvcalloc(num, sizeof(*descs), GFP_KERNEL);
-	struct gpiod_lookup_table *table __free(kvfree) =
-		kvzalloc(struct_size(table, table, num + 1), GFP_KERNEL);
-	if (!by_name || !descs || !table)
+	/* One entry and the terminating one */
+	struct gpiod_lookup_table *table __free(kfree) =
+		kzalloc(struct_size(table, table, 2), GFP_KERNEL);
+	if (!table)
 		return -ENOMEM;
 
-	ret = gpio_aggregator_fill_lookup(dev, lines, num, table, by_name);
-	if (ret)
-		return ret;
-
-	gpiod_add_lookup_table(table);
+	table->dev_id = dev_name(dev);
 	for (i = 0; i < num; i++) {
-		descs[i] = devm_gpiod_get_index(dev, NULL, i, GPIOD_ASIS);
-		if (IS_ERR(descs[i]))
-			break;
-	}
-	gpiod_remove_lookup_table(table);
+		desc = gpio_aggregator_get_line(dev, lines[i], table, &by_name);
+		if (IS_ERR(desc))
+			return gpio_aggregator_line_error(dev, aggr, lines[i],
+							  PTR_ERR(desc));
 
-	if (i < num)
-		return gpio_aggregator_line_error(dev, aggr, lines[i],
-						  PTR_ERR(descs[i]));
-
-	for (i = 0; i < num; i++) {
-		if (test_bit(i, by_name) &&
-		    !gpio_aggregator_desc_on_chip(descs[i], lines[i]->key))
+		if (by_name && !gpio_aggregator_desc_on_chip(desc, lines[i]->key))
 			return dev_err_probe(dev, -EINVAL,
 					     "line%u: the label of %s is not unique\n",
 					     i, lines[i]->key);
 
-		ret = gpiochip_fwd_desc_add(fwd, descs[i], i);
+		ret = gpiochip_fwd_desc_add(fwd, desc, i);
 		if (ret)
 			return ret;
 	}
