@@ -1509,14 +1509,15 @@ static int gpio_aggregator_probe_lines(struct device *dev,
 
 /*
  * gpio-delay: a GPIO controller whose lines forward to other lines, waiting
- * after driving each of them for its ramp, from the specifier of its
- * consumer: <line ramp-up-us ramp-down-us>.
+ * after driving each of them for it to ramp up or down, as the level driven
+ * on the pin of its parent line goes up or down. The delays come from the
+ * specifier of the consumer of each line: <line ramp-up-us ramp-down-us>.
  */
 
 /**
  * struct gpio_delay_timing - delays of a line of a gpio-delay controller
- * @ramp_up_us: delay after driving the line active, in microseconds
- * @ramp_down_us: delay after driving the line inactive, in microseconds
+ * @ramp_up_us: delay after driving the pin high, in microseconds
+ * @ramp_down_us: delay after driving the pin low, in microseconds
  */
 struct gpio_delay_timing {
 	u32 ramp_up_us;
@@ -1526,10 +1527,20 @@ struct gpio_delay_timing {
 /**
  * struct gpio_delay - a gpio-delay controller
  * @fwd: its forwarder
+ * @lock: see the comment in the structure
+ * @requested: the lines requested by a consumer
  * @timings: the delays of each line, from the specifier of its consumer
  */
 struct gpio_delay {
 	struct gpiochip_fwd *fwd;
+
+	/*
+	 * Protects requested and timings. of_xlate sets the timings of a line
+	 * only while nobody has requested it, so that a consumer whose request
+	 * then fails because the line is taken does not change them.
+	 */
+	spinlock_t lock;
+	unsigned long *requested;
 	struct gpio_delay_timing *timings;
 };
 
@@ -1538,15 +1549,47 @@ static struct gpio_delay *to_gpio_delay(struct gpio_chip *chip)
 	return gpiochip_fwd_get_data(gpiochip_get_data(chip));
 }
 
-/* Waits for the line at @offset to ramp to @value. */
+static int gpio_delay_request(struct gpio_chip *chip, unsigned int offset)
+{
+	struct gpio_delay *delay = to_gpio_delay(chip);
+	int ret;
+
+	ret = gpiochip_fwd_gpio_request(delay->fwd, offset);
+	if (ret)
+		return ret;
+
+	guard(spinlock_irqsave)(&delay->lock);
+	__set_bit(offset, delay->requested);
+
+	return 0;
+}
+
+static void gpio_delay_free(struct gpio_chip *chip, unsigned int offset)
+{
+	struct gpio_delay *delay = to_gpio_delay(chip);
+
+	guard(spinlock_irqsave)(&delay->lock);
+	__clear_bit(offset, delay->requested);
+}
+
+/*
+ * Waits for the pin of the line at @offset, just driven to the logical
+ * @value, to ramp: up when the pin goes high, down when it goes low. An
+ * active-low parent line drives the pin low for a logical 1.
+ */
 static void gpio_delay_wait(struct gpio_chip *chip, unsigned int offset,
 			    int value)
 {
 	struct gpio_delay *delay = to_gpio_delay(chip);
-	const struct gpio_delay_timing *timing = &delay->timings[offset];
+	struct gpio_desc *desc = gpiochip_fwd_desc(delay->fwd, offset);
+	struct gpio_delay_timing timing;
+	bool high = !!value != gpiod_is_active_low(desc);
 	u32 delay_us;
 
-	delay_us = value ? timing->ramp_up_us : timing->ramp_down_us;
+	scoped_guard(spinlock_irqsave, &delay->lock)
+		timing = delay->timings[offset];
+
+	delay_us = high ? timing.ramp_up_us : timing.ramp_down_us;
 	if (!delay_us)
 		return;
 
@@ -1598,7 +1641,6 @@ static int gpio_delay_of_xlate(struct gpio_chip *chip,
 			       u32 *flags)
 {
 	struct gpio_delay *delay = to_gpio_delay(chip);
-	struct gpio_delay_timing *timing;
 	u32 line;
 
 	if (gpiospec->args_count != chip->of_gpio_n_cells)
@@ -1609,12 +1651,18 @@ static int gpio_delay_of_xlate(struct gpio_chip *chip,
 		return -EINVAL;
 
 	/* Without @flags, gpiolib only asks whether the line is ours */
-	if (flags) {
-		timing = &delay->timings[line];
-		timing->ramp_up_us = gpiospec->args[1];
-		timing->ramp_down_us = gpiospec->args[2];
-		*flags = 0;
-	}
+	if (!flags)
+		return line;
+
+	guard(spinlock_irqsave)(&delay->lock);
+
+	/* Its request would fail: keep the timings of the consumer */
+	if (test_bit(line, delay->requested))
+		return -EBUSY;
+
+	delay->timings[line].ramp_up_us = gpiospec->args[1];
+	delay->timings[line].ramp_down_us = gpiospec->args[2];
+	*flags = 0;
 
 	return line;
 }
@@ -1631,11 +1679,15 @@ static int gpio_delay_register(struct device *dev, struct gpiochip_fwd *fwd)
 
 	delay->timings = devm_kcalloc(dev, chip->ngpio,
 				      sizeof(*delay->timings), GFP_KERNEL);
-	if (!delay->timings)
+	delay->requested = devm_bitmap_zalloc(dev, chip->ngpio, GFP_KERNEL);
+	if (!delay->timings || !delay->requested)
 		return -ENOMEM;
 
+	spin_lock_init(&delay->lock);
 	delay->fwd = fwd;
 
+	chip->request = gpio_delay_request;
+	chip->free = gpio_delay_free;
 	chip->direction_output = gpio_delay_direction_output;
 	chip->set_rv = gpio_delay_set;
 	/* gpiolib then sets, and delays, the lines one by one */
