@@ -2,6 +2,8 @@
 /*
  * GPIO Aggregator
  *
+ * Copyright (C) 2026 GPIO Aggregator Team <gpio-aggregator@localhost>
+ *
  * Aggregates GPIO lines of existing chips into a new gpio_chip that forwards
  * every operation to them. An aggregator is created by writing a line spec
  * to the new_device attribute of the driver, by building it in configfs, or
@@ -1208,6 +1210,15 @@ struct gpio_aggregator_pdata {
 };
 
 /*
+ * The type of the platform devices that this driver registers for the
+ * aggregators made through sysfs and configfs. The probe trusts platform
+ * data on these alone: driver_override can bind any platform device.
+ */
+static const struct device_type gpio_aggregator_pdev_type = {
+	.name = DRV_NAME,
+};
+
+/*
  * Maps the id of each aggregator to it. The entry of an aggregator made
  * through sysfs is NULL until it is set up and once its deletion started.
  * Protected by gpio_aggregator_lock, under which no other lock is taken.
@@ -1747,12 +1758,12 @@ static int gpio_aggregator_probe_fw(struct device *dev, unsigned long features)
 
 static int gpio_aggregator_probe(struct platform_device *pdev)
 {
-	const struct gpio_aggregator_pdata *pdata = dev_get_platdata(&pdev->dev);
+	const struct gpio_aggregator_pdata *pdata;
 	struct device *dev = &pdev->dev;
 	int ret;
 
-	/* Our devices; driver_override can bind others, with their own pdata */
-	if (pdata && !strcmp(pdev->name, DRV_NAME)) {
+	if (dev->type == &gpio_aggregator_pdev_type) {
+		pdata = dev_get_platdata(dev);
 		ret = gpio_aggregator_probe_lines(dev, pdata->aggr);
 		WRITE_ONCE(pdata->aggr->probe_err, ret);
 		return ret;
@@ -1848,12 +1859,6 @@ static int gpio_aggregator_register_pdev(struct gpio_aggregator *aggr,
 					 bool sync)
 {
 	struct gpio_aggregator_pdata pdata = { .aggr = aggr };
-	struct platform_device_info pdevinfo = {
-		.name = DRV_NAME,
-		.id = aggr->id,
-		.data = &pdata,
-		.size_data = sizeof(pdata),
-	};
 	struct platform_device *pdev;
 	int ret;
 
@@ -1861,10 +1866,19 @@ static int gpio_aggregator_register_pdev(struct gpio_aggregator *aggr,
 	/* Unless the driver probes the device */
 	WRITE_ONCE(aggr->probe_err, -ENODEV);
 
-	/* The driver probes synchronously: it is done on return */
-	pdev = platform_device_register_full(&pdevinfo);
-	if (IS_ERR(pdev))
-		return PTR_ERR(pdev);
+	pdev = platform_device_alloc(DRV_NAME, aggr->id);
+	if (!pdev)
+		return -ENOMEM;
+
+	pdev->dev.type = &gpio_aggregator_pdev_type;
+	ret = platform_device_add_data(pdev, &pdata, sizeof(pdata));
+	if (!ret)
+		/* The driver probes synchronously: it is done on return */
+		ret = platform_device_add(pdev);
+	if (ret) {
+		platform_device_put(pdev);
+		return ret;
+	}
 
 	if (sync) {
 		ret = gpio_aggregator_probe_result(aggr, pdev);
@@ -2623,5 +2637,6 @@ static void __exit gpio_aggregator_exit(void)
 }
 module_exit(gpio_aggregator_exit);
 
+MODULE_AUTHOR("GPIO Aggregator Team <gpio-aggregator@localhost>");
 MODULE_DESCRIPTION("GPIO Aggregator");
 MODULE_LICENSE("GPL");
