@@ -5,7 +5,7 @@
 
 packages="
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
-	ccache python3 perl xz-utils cpio rsync
+	ccache python3 perl xz-utils cpio rsync patch
 	kmod util-linux busybox gpiod device-tree-compiler sparse
 "
 

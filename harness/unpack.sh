@@ -1,13 +1,16 @@
 #!/bin/sh
-# Unpack Debian's linux-source-6.12 once into out/src/linux and keep pristine
-# copies of the base files we splice into. Does nothing when the tree already
-# holds the installed package version.
+# Unpack Debian's linux-source-6.12 once into out/src/linux, apply the
+# harness's fixes to the base tree (harness/patches/*.patch: test-kernel
+# fixes, not product) and keep pristine copies of the base files we splice
+# into. Does nothing when the tree already holds the installed package
+# version with the same patches.
 . "$(dirname "$0")/lib.sh"
 
 version=$(base_version) || die "$BASE_PACKAGE is not installed: run 'make deps'"
 stamp=$SRC/.harness-base-version
+want="$version $(cat "$HARNESS"/patches/*.patch | sha256sum | cut -c1-16)"
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
 fi
 
@@ -17,6 +20,11 @@ mkdir -p "$OUT/src"
 tar -xJf "$BASE_TARBALL" -C "$OUT/src"
 mv "$OUT/src/linux-source-6.12" "$SRC"
 
+for p in "$HARNESS"/patches/*.patch; do
+	patch -d "$SRC" -p1 --quiet < "$p" > "$LOGS/patch.log" 2>&1 ||
+		die "applying $p to the base tree failed; log: $LOGS/patch.log"
+done
+
 # The splice always starts from these, so running it twice gives one result.
 while read -r path; do
 	mkdir -p "$PRISTINE/$(dirname "$path")"
@@ -25,4 +33,4 @@ done <<LIST
 $(shared_files)
 LIST
 
-echo "$version" > "$stamp"
+echo "$want" > "$stamp"
