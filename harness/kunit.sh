@@ -12,11 +12,14 @@ cd "$SRC"
 rc=0
 # UML_PCI_OVER_VIRTIO comes with kunit's UML defaults and WARNs at every
 # boot without a virtio device: off, so that any splat means a real bug.
+# The kernel stack makes room for the host's XSAVE area, as in
+# kconfig/test.config.
 python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig=drivers/gpio/.kunitconfig \
 	--build_dir="$build" --arch=um --jobs="$(nproc)" \
 	--make_options 'CC=ccache gcc' \
 	--kconfig_add 'CONFIG_UML_PCI_OVER_VIRTIO=n' \
+	--kconfig_add 'CONFIG_KERNEL_STACK_ORDER=4' \
 	--raw_output=kunit > "$log" 2>&1 || rc=$?
 
 # kunit.py's raw output is KTAP: suites at the top level, their cases
