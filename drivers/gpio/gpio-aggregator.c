@@ -346,6 +346,23 @@ static int gpiochip_fwd_gather(struct gpiochip_fwd *fwd,
 	return n;
 }
 
+/*
+ * The offset of the one line in @mask, or ngpio when it has none or more
+ * than one: a single line takes gpiolib's single-line path, the fastest,
+ * and needs neither the lock nor the scratch space.
+ */
+static unsigned int gpiochip_fwd_only_line(struct gpiochip_fwd *fwd,
+					   const unsigned long *mask)
+{
+	unsigned int ngpio = fwd->chip.ngpio;
+	unsigned int offset = find_first_bit(mask, ngpio);
+
+	if (offset < ngpio && find_next_bit(mask, ngpio, offset + 1) < ngpio)
+		return ngpio;
+
+	return offset;
+}
+
 static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
 					    const unsigned long *mask,
 					    unsigned long *bits)
@@ -379,7 +396,8 @@ static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
  * @bits: where to store the logical values of the lines in @mask
  *
  * Reads the lines of each parent chip in one call, whatever the order of
- * the lines in the forwarder. Does not allocate memory.
+ * the lines in the forwarder; a single line as gpiochip_fwd_gpio_get()
+ * does. Does not allocate memory.
  *
  * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
  * another negative errno.
@@ -387,8 +405,17 @@ static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
 int gpiochip_fwd_gpio_get_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
 {
+	unsigned int offset = gpiochip_fwd_only_line(fwd, mask);
 	unsigned long flags;
 	int ret;
+
+	if (offset < fwd->chip.ngpio) {
+		ret = gpiochip_fwd_gpio_get(fwd, offset);
+		if (ret < 0)
+			return ret;
+		__assign_bit(offset, bits, ret);
+		return 0;
+	}
 
 	if (fwd->chip.can_sleep) {
 		guard(mutex)(&fwd->mlock);
@@ -428,7 +455,8 @@ static int gpiochip_fwd_set_multiple_locked(struct gpiochip_fwd *fwd,
  * @bits: the logical values to drive the lines in @mask to
  *
  * Drives the lines of each parent chip in one call, whatever the order of
- * the lines in the forwarder. Does not allocate memory.
+ * the lines in the forwarder; a single line as gpiochip_fwd_gpio_set()
+ * does. Does not allocate memory.
  *
  * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
  * another negative errno.
@@ -436,8 +464,12 @@ static int gpiochip_fwd_set_multiple_locked(struct gpiochip_fwd *fwd,
 int gpiochip_fwd_gpio_set_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
 {
+	unsigned int offset = gpiochip_fwd_only_line(fwd, mask);
 	unsigned long flags;
 	int ret;
+
+	if (offset < fwd->chip.ngpio)
+		return gpiochip_fwd_gpio_set(fwd, offset, test_bit(offset, bits));
 
 	if (fwd->chip.can_sleep) {
 		guard(mutex)(&fwd->mlock);
