@@ -231,12 +231,17 @@ line_info() {
 }
 
 # line_name CHIP OFFSET: the name of the line without quotes, or "unnamed".
+# A quoted name may hold spaces.
 line_name() {
 	local info
 
 	info=$(line_info "$1" "$2") || return 1
-	info=${info%% *}
-	echo "${info//\"/}"
+	if [[ $info == \"* ]]; then
+		info=${info#\"}
+		echo "${info%%\"*}"
+	else
+		echo "${info%% *}"
+	fi
 }
 
 # expect_values CHIP "OFFSETS" "VALUES": gpioget reads VALUES from the lines.

@@ -105,6 +105,26 @@ sysfs_line_names() {
 	sim_remove b
 }
 
+# The 6.12 driver splits the description with next_arg(): a line name
+# with white space in it is written in double quotes, which are not part of
+# the name.
+sysfs_quoted_line_name() {
+	local mirror
+
+	sim_create a 8 agg-sim-a - - - - - "Door Lock"
+	expect_eq "name of sim line 5" "$(line_name "$(sim_chip a)" 5)" "Door Lock"
+	agg_new '"Door Lock" agg-sim-a 3'
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:5 a:3
+	mirror=_sysfs.$(agg_id "$AGG")
+	expect_eq "line0 key" "$(cfs_attr "$mirror/line0/key")" "Door Lock"
+	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" agg-sim-a
+	expect_eq "line1 offset" "$(cfs_attr "$mirror/line1/offset")" 3
+	[ ! -e "$AGG_CONFIGFS/$mirror/line2" ] || fail "$mirror has a line2"
+	agg_delete "$AGG"
+	sim_remove a
+}
+
 sysfs_max_offset() {
 	sim_create a 8 agg-sim-a
 	# Well-formed: the device exists even though the chip has no such line.
@@ -1202,6 +1222,7 @@ group_cases() {
 		sysfs_gpiochip_name_key \
 		sysfs_order_kept \
 		sysfs_line_names \
+		sysfs_quoted_line_name \
 		sysfs_max_offset \
 		sysfs_malformed_rejected \
 		sysfs_malformed_uses_no_id \
