@@ -573,6 +573,11 @@ cleanup_all() {
 	for dev in $DT_CONSUMERS; do
 		[ -e "$PLATFORM_DEVICES/$dev" ] && dt_unbind "$dev" 2>/dev/null
 	done
+	# Newest first: an aggregator may hold lines of an older one.
+	for dev in $(agg_devices | sort -t . -k 2,2nr); do
+		[ -d "$AGG_CONFIGFS/_sysfs.$(agg_id "$dev")" ] &&
+			write_attr "$dev" "$DELETE_DEVICE"
+	done 2>/dev/null
 	for dir in "$AGG_CONFIGFS"/*; do
 		[ -d "$dir" ] || continue
 		case ${dir##*/} in

@@ -358,6 +358,104 @@ forward_set_values() {
 	sim_remove b
 }
 
+# debugfs_line_state CHIP OFFSET: direction and value of a requested line in
+# /sys/kernel/debug/gpio, e.g. "out hi". gpiolib reads the value through
+# the chip's get callback.
+debugfs_line_state() {
+	awk -v chip="$1:" -v off="$2" '
+		/^$/ { in_chip = 0 }
+		$1 == chip { split($3, range, "-"); line = "gpio-" (range[1] + off)
+			     in_chip = 1; next }
+		in_chip && $1 == line { sub(/^[^)]*\) */, ""); sub(/ *$/, "")
+					print; found = 1; exit }
+		END { exit !found }' /sys/kernel/debug/gpio
+}
+
+# expect_outputs CHIP V0 V1...: debugfs shows lines 0, 1... of CHIP as
+# outputs driving V0, V1...
+expect_outputs() {
+	local chip=$1 i=0 v
+
+	shift
+	for v; do
+		expect_eq "debugfs state of $chip line $i" \
+			"$(debugfs_line_state "$chip" "$i")" \
+			"out $( ((v)) && echo hi || echo lo)"
+		i=$((i + 1))
+	done
+}
+
+# check_nested_set_values CHIP V0 V1 V2 V3: as check_set_values, and the
+# values read back through CHIP while gpioset holds the lines.
+check_nested_set_values() {
+	local chip=$1 pid
+
+	shift
+	sim_pull a 0 "$( (($1)) && echo pull-down || echo pull-up)"
+	sim_pull b 0 "$( (($2)) && echo pull-down || echo pull-up)"
+	sim_pull a 1 "$( (($3)) && echo pull-down || echo pull-up)"
+	sim_pull b 1 "$( (($4)) && echo pull-down || echo pull-up)"
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$chip" \
+		0="$1" 1="$2" 2="$3" 3="$4"
+	pid=$SPAWNED
+	expect_sim_value a 0 "$1"
+	expect_sim_value b 0 "$2"
+	expect_sim_value a 1 "$3"
+	expect_sim_value b 1 "$4"
+	expect_outputs "$chip" "$@"
+	stop "$pid"
+}
+
+# An aggregator over the lines of another one: every get and set goes
+# through two forwarders, each taking its own lock, one inside the other.
+forward_nested_aggregators() {
+	local inner inner_chip outer outer_chip i
+
+	sim_create a 8 agg-sim-a
+	sim_create b 8 agg-sim-b
+	agg_new "agg-sim-a 0,1 agg-sim-b 0,1"
+	inner=$AGG
+	agg_chip "$inner"
+	inner_chip=$CHIP
+	# Inner lines 0, 2, 1, 3 are a:0, b:0, a:1, b:1, interleaving the
+	# two sim chips as forward_get_values and check_set_values expect.
+	agg_new "$inner 0,2,1,3"
+	outer=$AGG
+	agg_chip "$outer"
+	outer_chip=$CHIP
+	for ((i = 0; i < 4; i++)); do
+		expect_line_busy "$inner_chip" "$i"
+	done
+	expect_line_map "$outer_chip" a:0 b:0 a:1 b:1
+
+	# All four lines in one request, both ways.
+	sim_pull a 0 pull-up
+	sim_pull b 0 pull-down
+	sim_pull a 1 pull-down
+	sim_pull b 1 pull-up
+	expect_values "$outer_chip" "0 1 2 3" "1 0 0 1"
+	sim_pull a 0 pull-down
+	sim_pull b 0 pull-up
+	sim_pull a 1 pull-up
+	sim_pull b 1 pull-down
+	expect_values "$outer_chip" "3 2 1 0" "0 1 1 0"
+	check_nested_set_values "$outer_chip" 1 0 0 1
+	check_nested_set_values "$outer_chip" 0 1 1 0
+	check_nested_set_values "$outer_chip" 1 1 1 1
+
+	# Outer first: it holds the lines of the inner one.
+	agg_delete "$outer"
+	expect_agg_gone "$outer" "$outer_chip"
+	for ((i = 0; i < 4; i++)); do
+		line_free "$inner_chip" "$i" ||
+			fail "line $i of $inner_chip still busy after deleting $outer"
+	done
+	agg_delete "$inner"
+	expect_agg_gone "$inner" "$inner_chip"
+	sim_remove a
+	sim_remove b
+}
+
 # line_direction CHIP OFFSET: "input" or "output", as gpioinfo reports it.
 line_direction() {
 	local word
@@ -1235,6 +1333,7 @@ group_cases() {
 		forward_can_sleep \
 		forward_get_values \
 		forward_set_values \
+		forward_nested_aggregators \
 		forward_direction \
 		forward_bias \
 		forward_edge_events \
