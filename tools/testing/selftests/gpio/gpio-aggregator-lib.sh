@@ -22,7 +22,7 @@ PLATFORM_DEVICES=/sys/bus/platform/devices
 # Platform devices of harness/dts/test.dts
 DT_SIM_DEVICE=gpio-sim-dt
 DT_SIM_LABEL=dt-sim
-DT_CONSUMERS="door slow-door"
+DT_CONSUMERS="door slow-door inverted-door"
 
 # Upper bound, in seconds, of every wait for a condition.
 TIMEOUT=${GPIO_AGGREGATOR_TIMEOUT:-10}

@@ -1032,7 +1032,9 @@ dt_platform_devices() {
 	local dev chip
 
 	for dev in "$DT_SIM_DEVICE:gpio-simulator" "door:myvendor,mydoor" \
-		   "gpio-delay:gpio-delay" "slow-door:myvendor,myslowdoor"; do
+		   "gpio-delay:gpio-delay" "slow-door:myvendor,myslowdoor" \
+		   "gpio-delay-inverted:gpio-delay" \
+		   "inverted-door:myvendor,myinverteddoor"; do
 		[ -e "$PLATFORM_DEVICES/${dev%%:*}" ] ||
 			fail "no platform device ${dev%%:*}"
 		expect_eq "compatible of ${dev%%:*}" "$(of_compatible "${dev%%:*}")" \
@@ -1172,6 +1174,40 @@ dt_delay_ramp() {
 	((us < 100000)) || fail "fast rose in $us us, expected no delay"
 	expect_sim_value dt 5 1
 	dt_unbind slow-door || fail "unbinding slow-door failed"
+}
+
+# expect_ramp WHAT US RAMP_US: setting a delayed line took US microseconds:
+# at least its ramp RAMP_US, and not RAMP_SLACK_US more (a slow debug
+# kernel takes a few milliseconds for the ioctl itself).
+RAMP_SLACK_US=120000
+expect_ramp() {
+	((${2} >= ${3})) || fail "$1 took $2 us, expected at least $3"
+	((${2} < ${3} + RAMP_SLACK_US)) ||
+		fail "$1 took $2 us, expected less than $(( ${3} + RAMP_SLACK_US ))"
+}
+
+dt_delay_active_low_parent() {
+	local us
+
+	timed_set_tool
+	dt_bound gpio-delay-inverted ||
+		fail "gpio-delay-inverted is not bound to $AGG_MODULE"
+	expect_line_busy "$(sim_chip dt)" 6
+	dt_bind inverted-door
+	agg_chip inverted-door
+	expect_eq "line 0 name" "$(line_name inverted-door 0)" inverted
+
+	# harness/dts/test.dts: line 6 of dt-sim, active low, rises in 30 ms
+	# and falls in 200 ms. The ramp is that of the level on line 6: a
+	# logical 0 drives it high and waits the ramp-up delay...
+	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting inverted to 0 failed: $us"
+	expect_ramp "setting inverted to 0 (line 6 rising)" "$us" 30000
+	expect_sim_value dt 6 1
+	# ... and a logical 1 drives it low and waits the ramp-down delay.
+	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting inverted to 1 failed: $us"
+	expect_ramp "setting inverted to 1 (line 6 falling)" "$us" 200000
+	expect_sim_value dt 6 0
+	dt_unbind inverted-door || fail "unbinding inverted-door failed"
 }
 
 # ===========================================================================
@@ -1364,7 +1400,8 @@ group_cases() {
 		dt_door_bind \
 		dt_door_values \
 		dt_door_unbind_rebind \
-		dt_delay_ramp ;;
+		dt_delay_ramp \
+		dt_delay_active_low_parent ;;
 	stress) echo \
 		stress_new_delete_module_reload \
 		stress_live_toggle_held_lines ;;
