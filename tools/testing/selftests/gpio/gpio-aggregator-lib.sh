@@ -102,6 +102,19 @@ now_us() {
 	echo $(( 10#${t/[.,]/} ))
 }
 
+# timed_write VALUE FILE: write_attr VALUE FILE; WRITE_US is how long the
+# write took, in microseconds, and $WORK/write.err holds its errors. Only
+# the write(2) is timed: no process is started in between.
+timed_write() {
+	local t0 t1 rc=0
+
+	t0=$EPOCHREALTIME
+	write_attr "$1" "$2" 2> "$WORK/write.err" || rc=$?
+	t1=$EPOCHREALTIME
+	WRITE_US=$(( 10#${t1/[.,]/} - 10#${t0/[.,]/} ))
+	return "$rc"
+}
+
 # wait_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
 wait_for() {
 	local deadline=$(( $(now_us) + $1 * 1000000 ))
@@ -404,12 +417,14 @@ sysfs_mirrors() {
 	done
 }
 
-# agg_new SPEC: write SPEC to new_device; AGG is the device it created.
+# agg_new SPEC: write SPEC to new_device; AGG is the device it created,
+# WRITE_US how long the write took.
 agg_new() {
 	local before after dev
 
 	before=$(agg_devices)
-	must write_attr "$1" "$NEW_DEVICE"
+	timed_write "$1" "$NEW_DEVICE" ||
+		fail "writing '$1' to new_device failed: $(cat "$WORK/write.err")"
 	after=$(agg_devices)
 	AGG=
 	for dev in $after; do
@@ -494,13 +509,13 @@ cfs_attr() {
 
 # cfs_remove NAME: take an aggregator down and remove it with its lines.
 cfs_remove() {
-	local dir=$AGG_CONFIGFS/$1 line
+	local dir=$AGG_CONFIGFS/$1 lines
 
 	[ -d "$dir" ] || return 0
 	[ "$(cat "$dir/live")" = 0 ] || write_attr 0 "$dir/live"
-	for line in "$dir"/line*; do
-		[ -d "$line" ] && rmdir "$line"
-	done
+	# One rmdir for all lines: there may be thousands.
+	lines=("$dir"/line*)
+	[ ! -d "${lines[0]}" ] || rmdir "${lines[@]}"
 	rmdir "$dir"
 }
 

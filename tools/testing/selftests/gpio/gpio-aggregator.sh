@@ -272,6 +272,110 @@ sysfs_unload_removes_devices() {
 	sim_remove a
 }
 
+# Creation cost: creating an aggregator of COST_LARGE lines may cost, per
+# line, at most COST_MAX_RATIO times what one of COST_SMALL lines does, a
+# bound that linear growth meets easily and quadratic growth does not.
+# Each size is created COST_RUNS times and the fastest run counts: other
+# work on the host only ever adds time. The lines come from gpio-sim chips
+# of COST_SIM_LINES lines (its maximum), labelled agg-cost-0, agg-cost-1...
+COST_SMALL=64
+COST_LARGE=4096
+COST_RUNS=3
+COST_SIM_LINES=1024
+COST_MAX_RATIO=4
+
+cost_sims_create() {
+	local i
+
+	for ((i = 0; i * COST_SIM_LINES < COST_LARGE; i++)); do
+		sim_create "cost$i" "$COST_SIM_LINES" "agg-cost-$i"
+	done
+}
+
+cost_sims_remove() {
+	local i
+
+	for ((i = 0; i * COST_SIM_LINES < COST_LARGE; i++)); do
+		sim_remove "cost$i"
+	done
+}
+
+# cost_spec NUM: a new_device description of lines 0 to NUM - 1, in order,
+# of the cost chips one after the other.
+cost_spec() {
+	local n=$1 i=0 spec=
+
+	while ((n > COST_SIM_LINES)); do
+		spec+="agg-cost-$i 0-$((COST_SIM_LINES - 1)) "
+		n=$((n - COST_SIM_LINES))
+		i=$((i + 1))
+	done
+	echo "${spec}agg-cost-$i 0-$((n - 1))"
+}
+
+# cost_check_chip CHIP NUM: CHIP has NUM lines; its first, last and a
+# middle line forward to the cost chip lines they should.
+cost_check_chip() {
+	local chip=$1 n=$2 i sim
+
+	expect_eq "number of lines of $chip" "$(chip_num_lines "$chip")" "$n"
+	for i in 0 $((n / 2 + 1)) $((n - 1)); do
+		sim=cost$((i / COST_SIM_LINES))
+		sim_pull "$sim" $((i % COST_SIM_LINES)) pull-up
+		expect_values "$chip" "$i" 1
+		sim_pull "$sim" $((i % COST_SIM_LINES)) pull-down
+		expect_values "$chip" "$i" 0
+	done
+}
+
+# cost_min US: COST_MIN_US becomes US if that is less.
+cost_min() {
+	((COST_MIN_US && COST_MIN_US <= $1)) || COST_MIN_US=$1
+}
+
+# cost_report WHAT SMALL_US LARGE_US: print the cost per line of both sizes
+# (the fastest creation of each) and check their ratio.
+cost_report() {
+	local what=$1 small=$2 large=$3 ratio
+
+	((small > 0)) || fail "$what: creating $COST_SMALL lines took no time"
+	# ratio = (large / COST_LARGE) / (small / COST_SMALL), times 100
+	ratio=$(( large * COST_SMALL * 100 / (small * COST_LARGE) ))
+	note "$what: $COST_SMALL lines: $((small / COST_SMALL)) us/line;" \
+	     "$COST_LARGE lines: $((large / COST_LARGE)) us/line;" \
+	     "ratio $((ratio / 100)).$(printf %02d $((ratio % 100)))"
+	((ratio <= COST_MAX_RATIO * 100)) ||
+		fail "$what: a line of $COST_LARGE costs more than $COST_MAX_RATIO times one of $COST_SMALL"
+}
+
+# cost_sysfs NUM: the fastest of COST_RUNS creations of NUM lines through
+# new_device, in COST_MIN_US.
+cost_sysfs() {
+	local run
+
+	COST_MIN_US=0
+	for ((run = 0; run < COST_RUNS; run++)); do
+		agg_new "$(cost_spec "$1")"
+		cost_min "$WRITE_US"
+		# The driver probes within the write: the time is the creation's.
+		CHIP=$(dev_chip "$AGG") || fail "$AGG has no chip when new_device returns"
+		((run)) || cost_check_chip "$CHIP" "$1"
+		agg_delete "$AGG"
+		expect_agg_gone "$AGG" "$CHIP"
+	done
+}
+
+sysfs_creation_cost() {
+	local small
+
+	cost_sims_create
+	cost_sysfs "$COST_SMALL"
+	small=$COST_MIN_US
+	cost_sysfs "$COST_LARGE"
+	cost_report sysfs "$small" "$COST_MIN_US"
+	cost_sims_remove
+}
+
 # ===========================================================================
 # forward: what the aggregated chip passes on to the parent chips
 
@@ -1020,6 +1124,60 @@ configfs_unload_refused() {
 	sim_remove a
 }
 
+# cost_cfs_lines NAME NUM: give configfs aggregator NAME the lines of
+# cost_spec NUM. One mkdir for all of them, then builtin writes only.
+cost_cfs_lines() {
+	local dir=$AGG_CONFIGFS/$1 n=$2 i dirs=()
+
+	for ((i = 0; i < n; i++)); do
+		dirs+=("$dir/line$i")
+	done
+	must mkdir "${dirs[@]}"
+	for ((i = 0; i < n; i++)); do
+		write_attr "agg-cost-$((i / COST_SIM_LINES))" "$dir/line$i/key" ||
+			fail "setting the key of line$i of $1 failed"
+		write_attr $((i % COST_SIM_LINES)) "$dir/line$i/offset" ||
+			fail "setting the offset of line$i of $1 failed"
+	done
+}
+
+# cost_cfs_live NAME: live=1, timed; the chip exists when the write returns.
+cost_cfs_live() {
+	timed_write 1 "$AGG_CONFIGFS/$1/live" ||
+		fail "live=1 of $1 failed: $(cat "$WORK/write.err")"
+	CHIP=$(dev_chip "$(cfs_attr "$1/dev_name")") ||
+		fail "$1 has no chip when live=1 returns"
+}
+
+# cost_configfs NAME NUM: set up NUM lines in configfs aggregator NAME;
+# the fastest of COST_RUNS live=1 writes, in COST_MIN_US.
+cost_configfs() {
+	local run
+
+	cfs_new "$1"
+	cost_cfs_lines "$1" "$2"
+	COST_MIN_US=0
+	for ((run = 0; run < COST_RUNS; run++)); do
+		cost_cfs_live "$1"
+		cost_min "$WRITE_US"
+		((run)) || cost_check_chip "$CHIP" "$2"
+		cfs_live "$1" 0
+	done
+	cfs_remove "$1"
+	[ ! -e "$AGG_CONFIGFS/$1" ] || fail "$1 not removed"
+}
+
+configfs_creation_cost() {
+	local small
+
+	cost_sims_create
+	cost_configfs small "$COST_SMALL"
+	small=$COST_MIN_US
+	cost_configfs large "$COST_LARGE"
+	cost_report configfs "$small" "$COST_MIN_US"
+	cost_sims_remove
+}
+
 # ===========================================================================
 # devicetree: harness/dts/test.dts
 
@@ -1363,7 +1521,8 @@ group_cases() {
 		sysfs_deferred_probe \
 		sysfs_delete_device_errors \
 		sysfs_delete_releases_lines \
-		sysfs_unload_removes_devices ;;
+		sysfs_unload_removes_devices \
+		sysfs_creation_cost ;;
 	forward) echo \
 		forward_chip_label \
 		forward_can_sleep \
@@ -1393,7 +1552,8 @@ group_cases() {
 		configfs_sysfs_mirror \
 		configfs_sysfs_mirror_rules \
 		configfs_sysfs_mirror_deferred \
-		configfs_unload_refused ;;
+		configfs_unload_refused \
+		configfs_creation_cost ;;
 	devicetree) echo \
 		dt_platform_devices \
 		dt_delay_bound \
