@@ -28,9 +28,9 @@ check_config() {
 			case $want in
 			"# "*) sym=${want#\# }; sym=${sym%% *}
 				! grep -q "^$sym=" "$dir/.config" ||
-					die "$flavour config: $sym is set, wanted unset" ;;
+					die "$flavour config: $sym is set, wanted unset; log: $LOGS/config-$flavour.log" ;;
 			*) grep -qxF "$want" "$dir/.config" ||
-					die "$flavour config: '$want' did not stick (a missing dependency?)" ;;
+					die "$flavour config: '$want' did not stick (a missing dependency?); log: $LOGS/config-$flavour.log" ;;
 			esac
 		done
 }
@@ -39,10 +39,15 @@ check_config() {
 make_config() {
 	want=$( { base_version; cat $fragments; } | sha256sum)
 	[ -f "$dir/.harness-config" ] && [ "$(cat "$dir/.harness-config")" = "$want" ] && return
-	kmake defconfig > "$LOGS/config-$flavour.log" 2>&1
+	rm -f "$dir/.harness-config"
+	clog=$LOGS/config-$flavour.log
+	kmake defconfig > "$clog" 2>&1 ||
+		die "$flavour kernel: make defconfig failed; log: $clog"
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$dir" "$dir/.config" $fragments \
-		>> "$LOGS/config-$flavour.log" 2>&1
-	kmake olddefconfig >> "$LOGS/config-$flavour.log" 2>&1
+		>> "$clog" 2>&1 ||
+		die "$flavour kernel: merging the config fragments failed; log: $clog"
+	kmake olddefconfig >> "$clog" 2>&1 ||
+		die "$flavour kernel: make olddefconfig failed; log: $clog"
 	check_config
 	echo "$want" > "$dir/.harness-config"
 }

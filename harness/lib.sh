@@ -67,30 +67,30 @@ flavour_of_debug() {
 }
 
 # run_logged LOG WHAT CMD...: run CMD with all its output in LOG, showing a
-# progress line every 30 seconds. On failure, show the end of LOG
-# and say where the whole of it is.
+# progress line every 30 seconds; return CMD's exit status. On failure, show
+# the end of LOG and say where the whole of it is.
 run_logged() {
 	log=$1 what=$2
 	shift 2
-	status=$LOGS/.status.$$
 	say "$what (log: $log)"
-	{ "$@"; echo $? > "$status"; } > "$log" 2>&1 &
+	"$@" > "$log" 2>&1 &
 	pid=$!
 	# Progress for the long steps: every 30 s, how far the log has grown.
 	ticks=0
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		ticks=$((ticks + 1))
-		[ $((ticks % 30)) != 0 ] || [ -f "$status" ] ||
+		[ $((ticks % 30)) != 0 ] ||
 			say "  ... ${ticks}s, $(wc -l < "$log") lines of output so far"
 	done
-	wait "$pid" || true
-	rc=$(cat "$status" 2>/dev/null || echo 1)
-	rm -f "$status"
+	# The shell keeps the status of its last background job until waited.
+	rc=0
+	wait "$pid" || rc=$?
 	if [ "$rc" != 0 ]; then
 		tail -n 30 "$log" >&2
-		die "$what failed (exit $rc); whole log: $log"
+		printf '*** %s failed (exit %s); whole log: %s\n' "$what" "$rc" "$log" >&2
 	fi
+	return "$rc"
 }
 
 # Test results. Each step records one line per test in out/logs/results/:
@@ -120,7 +120,10 @@ run_tee() {
 	log=$1
 	shift
 	status=$LOGS/.status.$$
-	{ "$@"; echo $? > "$status"; } 2>&1 | tee "$log"
+	rm -f "$status"
+	# "|| rc=$?": under set -e a bare failing command would end the group
+	# before it wrote the status.
+	{ rc=0; "$@" || rc=$?; echo "$rc" > "$status"; } 2>&1 | tee "$log"
 	rc=$(cat "$status" 2>/dev/null || echo 1)
 	rm -f "$status"
 	return "$rc"
