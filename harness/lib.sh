@@ -61,6 +61,19 @@ shared_files() {
 	grep -v '^#' "$HARNESS/splice.rules" | awk 'NF { print $1 }'
 }
 
+# our_files: every file of the product (the directories above), tracked or
+# untracked but not ignored, one a line. Fails, saying why, when git fails
+# (not a git checkout; "dubious ownership" when root works in a clone owned
+# by another user) or finds no file: an empty list would silently overlay
+# and check nothing.
+our_files() {
+	# shellcheck disable=SC2086
+	list=$(cd "$TOP" && git ls-files --cached --others --exclude-standard -- $PRODUCT_DIRS) ||
+		die "git ls-files failed in $TOP: the harness needs a git checkout (if git refused it for dubious ownership: git config --global --add safe.directory $TOP)"
+	[ -n "$list" ] || die "git ls-files found none of our files in $TOP ($PRODUCT_DIRS)"
+	printf '%s\n' "$list"
+}
+
 # flavour_of_debug: the flavour selected by DEBUG=1 (debug) or not (test).
 flavour_of_debug() {
 	if [ "${DEBUG:-0}" = 1 ]; then echo debug; else echo test; fi
