@@ -6,6 +6,7 @@
 build=$OUT/build/kunit
 log=$LOGS/kunit.log
 mkdir -p "$RESULTS" "$build"
+use_out_tmpdir
 
 say "KUnit: building and running (first time: about 3 min; log: $log)"
 cd "$SRC"

@@ -74,6 +74,15 @@ our_files() {
 	printf '%s\n' "$list"
 }
 
+# use_out_tmpdir: a TMPDIR under out/ for what runs a UML kernel (it keeps
+# its memory in a file there) and for kunit.py, so that a small or noexec
+# /dev/shm (containers) does not stop a boot.
+use_out_tmpdir() {
+	TMPDIR=$OUT/tmp
+	mkdir -p "$TMPDIR"
+	export TMPDIR
+}
+
 # flavour_of_debug: the flavour selected by DEBUG=1 (debug) or not (test).
 flavour_of_debug() {
 	if [ "${DEBUG:-0}" = 1 ]; then echo debug; else echo test; fi
