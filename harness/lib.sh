@@ -136,6 +136,19 @@ ktap_results() {
 	done
 }
 
+# kmemleak_result NAME LOG: record, in the results of step NAME, the scan
+# that guest/kmemleak.sh printed in LOG; its lines are kept in
+# out/logs/kmemleak-NAME.log.
+kmemleak_result() {
+	klog=$LOGS/kmemleak-$1.log
+	grep -a '^kmemleak' -A 1000 "$2" | grep -v '^ok \|^not ok ' > "$klog" || true
+	if grep -q '^kmemleak: no leaks$' "$klog"; then
+		record "$1" ok "$1: kmemleak scan is empty"
+	else
+		record "$1" "not ok" "$1: kmemleak scan (see $klog)"
+	fi
+}
+
 # run_tee LOG CMD...: run CMD showing its output and keeping it in LOG;
 # returns CMD's exit status.
 run_tee() {
