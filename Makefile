@@ -13,13 +13,14 @@
 #   make build      build the test kernel, its modules and the test DTB
 #   make shell      boot the test kernel with an interactive shell
 #   make exec CMD='...'  boot, run CMD inside, exit with its status
-#   make kunit      run our KUnit suites with kunit.py
+#   make kunit      run our KUnit suites with kunit.py (DEBUG=1: as modules
+#                   of the debug kernel)
 #   make selftest   run the gpio-aggregator selftests in the test kernel
 #   make check      checkpatch --strict, a W=1 build and sparse on our files
 #   make clean      remove builds and logs (keeps the unpacked base tree)
 #   make distclean  remove out/ entirely
 #
-# DEBUG=1 makes build, shell, exec and selftest use the debug kernel
+# DEBUG=1 makes build, shell, exec, kunit and selftest use the debug kernel
 # (KASAN, lockdep, kmemleak, UBSAN, debugobjects).
 
 H := sh harness
@@ -48,14 +49,20 @@ shell: build
 exec: build
 	@$(H)/boot.sh "$$CMD"
 
+ifeq ($(DEBUG),1)
+kunit: build
+	@$(H)/kunit-debug.sh
+else
 kunit: tree
 	@$(H)/kunit.sh
+endif
 
 selftest: build
 	@$(H)/selftest.sh
 
 # The KUnit build is the one that compiles the KUnit test file.
-check: kunit
+check: tree
+	@$(H)/kunit.sh
 	@$(H)/build.sh test
 	@$(H)/check.sh
 

@@ -1,21 +1,37 @@
 #!/bin/sh
 # Build one flavour of the ARCH=um test kernel and install its modules.
 #   build.sh test    the test kernel (kconfig/test.config)
-#   build.sh debug   the test kernel plus kconfig/debug.config
+#   build.sh debug   the test kernel plus kconfig/debug.config, and our KUnit
+#                    suites (drivers/gpio/.kunitconfig) as modules
 # Incremental: the config is made again only when a fragment or the base
 # version changes, and make rebuilds only what our edits touched.
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:-test}
-case $flavour in
-test) fragments="$HARNESS/kconfig/test.config" ;;
-debug) fragments="$HARNESS/kconfig/test.config $HARNESS/kconfig/debug.config" ;;
-*) die "unknown kernel flavour '$flavour' (test or debug)" ;;
-esac
-
 dir=$(flavour_dir "$flavour")
 staging=$OUT/staging/$flavour
 mkdir -p "$dir"
+
+# kunit_fragment FILE: write to FILE a fragment that builds every KUnit
+# suite of drivers/gpio/.kunitconfig as a module, for kunit-debug.sh to
+# load in the debug kernel; a suite added there is picked up with no edit
+# here.
+kunit_fragment() {
+	kunitconfig=$SRC/drivers/gpio/.kunitconfig
+	suites=$(sed -n 's/^\(CONFIG_[A-Z0-9_]*_KUNIT_TEST\)=.*/\1=m/p' "$kunitconfig") ||
+		die "cannot read $kunitconfig: run 'make tree'"
+	[ -n "$suites" ] || die "no CONFIG_*_KUNIT_TEST in $kunitconfig"
+	printf '# From drivers/gpio/.kunitconfig by harness/build.sh\nCONFIG_KUNIT=y\n%s\n' \
+		"$suites" > "$1"
+}
+
+case $flavour in
+test) fragments="$HARNESS/kconfig/test.config" ;;
+debug)
+	kunit_fragment "$dir/kunit-modules.config"
+	fragments="$HARNESS/kconfig/test.config $HARNESS/kconfig/debug.config $dir/kunit-modules.config" ;;
+*) die "unknown kernel flavour '$flavour' (test or debug)" ;;
+esac
 
 kmake() {
 	make -C "$SRC" ARCH=um O="$dir" CC="ccache gcc" -j"$(nproc)" "$@"
@@ -54,6 +70,9 @@ make_config() {
 
 make_config
 run_logged "$LOGS/build-$flavour.log" "building the $flavour kernel (first time: 4-8 min)" kmake
+# From scratch, so that no module of an older build (a suite since removed)
+# is left for kunit-debug.sh to load.
+rm -rf "$staging"
 run_logged "$LOGS/modules-$flavour.log" "installing $flavour modules" \
 	kmake INSTALL_MOD_PATH="$staging" modules_install
 say "$flavour kernel $(kernel_release "$flavour"): $dir/linux"
