@@ -1,11 +1,11 @@
 #!/bin/sh
 # Every test and gate, in order: KUnit (kunit.py on UML), the selftests on
-# the test kernel, the selftests on the debug kernel with a kmemleak scan,
-# KUnit again as modules of the debug kernel with a kmemleak scan, and the
-# static checks. Each step builds what it needs first; the summary gives
-# the time each step took, builds included. A failing step does not stop
-# the others. Ends with one line "N passed, M failed" and exits non-zero on
-# any failure.
+# the test kernel, the make run demo, the selftests on the debug kernel with
+# a kmemleak scan, KUnit again as modules of the debug kernel with a
+# kmemleak scan, and the static checks. Each step builds what it needs
+# first; the summary gives the time each step took, builds included. A
+# failing step does not stop the others. Ends with one line "N passed,
+# M failed" and exits non-zero on any failure.
 . "$(dirname "$0")/lib.sh"
 
 rm -rf "$RESULTS"
@@ -25,8 +25,8 @@ step() {
 	echo $(( $(date +%s) - t0 )) > "$RESULTS/.seconds.$name"
 }
 
-# built_debug: 1 once the debug kernel is built from this tree; the KUnit
-# step that boots it needs that, not an older build.
+# built_test, built_debug: 1 once that kernel is built from this tree; the
+# steps that boot it need that, not an older build.
 built_test=0
 built_debug=0
 
@@ -41,6 +41,21 @@ build_and_selftest() {
 	DEBUG=$debug sh "$HARNESS/selftest.sh"
 }
 
+# demo: make run, which shows the aggregator at work on the test kernel.
+demo() {
+	if [ "$built_test" != 1 ]; then
+		record demo "not ok" "demo: no test kernel (see $LOGS/build-test.log)"
+		return 1
+	fi
+	say "the make run demo (log: $LOGS/run.log)"
+	if DEBUG=0 sh "$HARNESS/run.sh" > /dev/null; then
+		record demo ok "demo: make run"
+	else
+		record demo "not ok" "demo: make run (see $LOGS/run.log and $LOGS/console-run.log)"
+		return 1
+	fi
+}
+
 # kunit_debug: KUnit as modules of the debug kernel.
 kunit_debug() {
 	if [ "$built_debug" != 1 ]; then
@@ -53,6 +68,7 @@ kunit_debug() {
 sh "$HARNESS/overlay.sh"
 step kunit sh "$HARNESS/kunit.sh"
 step selftest-test build_and_selftest test
+step demo demo
 step selftest-debug build_and_selftest debug
 step kunit-debug kunit_debug
 step check sh "$HARNESS/check.sh"
