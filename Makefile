@@ -25,7 +25,7 @@
 
 H := sh harness
 DEBUG ?= 0
-export DEBUG CMD
+export DEBUG
 
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
@@ -46,8 +46,10 @@ build: tree
 shell: build
 	@$(H)/boot.sh --shell
 
+# CMD goes to the shell as written: $(value) keeps make from expanding the
+# $ in it ($HOME, $?), and the quotes are escaped for the shell.
 exec: build
-	@$(H)/boot.sh "$$CMD"
+	@$(H)/boot.sh '$(subst ','\'',$(value CMD))'
 
 ifeq ($(DEBUG),1)
 kunit: build

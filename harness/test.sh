@@ -1,11 +1,11 @@
 #!/bin/sh
 # Every test and gate, in order: KUnit (kunit.py on UML), the selftests on
-# the test kernel, the make run demo, the selftests on the debug kernel with
-# a kmemleak scan, KUnit again as modules of the debug kernel with a
-# kmemleak scan, and the static checks. Each step builds what it needs
-# first; the summary gives the time each step took, builds included. A
-# failing step does not stop the others. Ends with one line "N passed,
-# M failed" and exits non-zero on any failure.
+# the test kernel, the make run demo, make exec's handling of CMD, the
+# selftests on the debug kernel with a kmemleak scan, KUnit again as modules
+# of the debug kernel with a kmemleak scan, and the static checks. Each step
+# builds what it needs first; the summary gives the time each step took,
+# builds included. A failing step does not stop the others. Ends with one
+# line "N passed, M failed" and exits non-zero on any failure.
 . "$(dirname "$0")/lib.sh"
 
 rm -rf "$RESULTS"
@@ -56,6 +56,27 @@ demo() {
 	fi
 }
 
+# make_exec: make exec hands CMD to the shell untouched: a shell variable
+# and $? in it must reach the shell, not be expanded by make.
+make_exec() {
+	if [ "$built_test" != 1 ]; then
+		record harness "not ok" "harness: make exec: no test kernel (see $LOGS/build-test.log)"
+		return 1
+	fi
+	elog=$LOGS/make-exec.log
+	want='x=42 status=3'
+	# -o build: the test kernel is built; test the exec target alone.
+	# shellcheck disable=SC2016
+	(cd "$TOP" && make -s -o build exec DEBUG=0 \
+		CMD='x=42; (exit 3); echo "x=$x status=$?"') > "$elog" 2>&1 || true
+	if [ "$(cat "$elog")" = "$want" ]; then
+		record harness ok "harness: make exec passes \$x and \$? in CMD to the shell"
+	else
+		record harness "not ok" "harness: make exec passes \$x and \$? in CMD to the shell: wanted '$want' (see $elog)"
+		return 1
+	fi
+}
+
 # kunit_debug: KUnit as modules of the debug kernel.
 kunit_debug() {
 	if [ "$built_debug" != 1 ]; then
@@ -69,6 +90,7 @@ sh "$HARNESS/overlay.sh"
 step kunit sh "$HARNESS/kunit.sh"
 step selftest-test build_and_selftest test
 step demo demo
+step harness make_exec
 step selftest-debug build_and_selftest debug
 step kunit-debug kunit_debug
 step check sh "$HARNESS/check.sh"
