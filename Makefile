@@ -13,18 +13,19 @@
 #   make build      build the test kernel, its modules and the test DTB
 #   make shell      boot the test kernel with an interactive shell
 #   make exec CMD='...'  boot, run CMD inside, exit with its status
-#   make kunit      run our KUnit suites with kunit.py
+#   make kunit      run our KUnit suites with kunit.py (DEBUG=1: as modules
+#                   of the debug kernel)
 #   make selftest   run the gpio-aggregator selftests in the test kernel
 #   make check      checkpatch --strict, a W=1 build and sparse on our files
 #   make clean      remove builds and logs (keeps the unpacked base tree)
 #   make distclean  remove out/ entirely
 #
-# DEBUG=1 makes build, shell, exec and selftest use the debug kernel
+# DEBUG=1 makes build, shell, exec, kunit and selftest use the debug kernel
 # (KASAN, lockdep, kmemleak, UBSAN, debugobjects).
 
 H := sh harness
 DEBUG ?= 0
-export DEBUG CMD
+export DEBUG
 
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
@@ -45,17 +46,25 @@ build: tree
 shell: build
 	@$(H)/boot.sh --shell
 
+# CMD goes to the shell as written: $(value) keeps make from expanding the
+# $ in it ($HOME, $?), and the quotes are escaped for the shell.
 exec: build
-	@$(H)/boot.sh "$$CMD"
+	@$(H)/boot.sh '$(subst ','\'',$(value CMD))'
 
+ifeq ($(DEBUG),1)
+kunit: build
+	@$(H)/kunit-debug.sh
+else
 kunit: tree
 	@$(H)/kunit.sh
+endif
 
 selftest: build
 	@$(H)/selftest.sh
 
 # The KUnit build is the one that compiles the KUnit test file.
-check: kunit
+check: tree
+	@$(H)/kunit.sh
 	@$(H)/build.sh test
 	@$(H)/check.sh
 

@@ -25,6 +25,7 @@ timeout=${TIMEOUT:-1800}
 # directory on the host (a minimal system may not have one).
 [ -d /lib/modules ] || mkdir -p /lib/modules ||
 	die "cannot create /lib/modules on the host (needed as a mount point)"
+use_out_tmpdir
 mkdir -p "$OUT/run"
 rundir=$(mktemp -d "$OUT/run/boot.XXXXXX")
 trap 'rm -rf "$rundir"' EXIT

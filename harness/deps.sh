@@ -1,12 +1,21 @@
 #!/bin/sh
 # Install, with apt-get, the Debian packages the harness needs and the
-# machine lacks. Needs root only when something is missing.
+# machine lacks: everything it calls, make and git included. Needs root only
+# when something is missing. Plain sh, so that a machine without make yet
+# can run it directly: sh harness/deps.sh
 . "$(dirname "$0")/lib.sh"
 
+# The kernel build: linux-source-6.12 build-essential (gcc, cpp) make bc
+# bison flex libelf-dev libssl-dev ccache python3 perl xz-utils cpio rsync.
+# The harness and its checks: patch (harness/patches), git (the list of our
+# files), sparse, device-tree-compiler (the test DTB). Inside the test
+# kernel: kmod (modprobe), util-linux (mountpoint, setsid), mount, busybox
+# (poweroff), gpiod.
 packages="
-	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
+	linux-source-6.12 build-essential make bc bison flex libelf-dev libssl-dev
 	ccache python3 perl xz-utils cpio rsync patch
-	kmod util-linux busybox gpiod device-tree-compiler sparse
+	git sparse
+	kmod util-linux mount busybox gpiod device-tree-compiler
 "
 
 missing=

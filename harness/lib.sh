@@ -61,36 +61,58 @@ shared_files() {
 	grep -v '^#' "$HARNESS/splice.rules" | awk 'NF { print $1 }'
 }
 
+# our_files: every file of the product (the directories above), tracked or
+# untracked but not ignored, one a line. Fails, saying why, when git fails
+# (not a git checkout; "dubious ownership" when root works in a clone owned
+# by another user) or finds no file: an empty list would silently overlay
+# and check nothing.
+our_files() {
+	# shellcheck disable=SC2086
+	list=$(cd "$TOP" && git ls-files --cached --others --exclude-standard -- $PRODUCT_DIRS) ||
+		die "git ls-files failed in $TOP: the harness needs a git checkout (if git refused it for dubious ownership: git config --global --add safe.directory $TOP)"
+	[ -n "$list" ] || die "git ls-files found none of our files in $TOP ($PRODUCT_DIRS)"
+	printf '%s\n' "$list"
+}
+
+# use_out_tmpdir: a TMPDIR under out/ for what runs a UML kernel (it keeps
+# its memory in a file there) and for kunit.py, so that a small or noexec
+# /dev/shm (containers) does not stop a boot.
+use_out_tmpdir() {
+	TMPDIR=$OUT/tmp
+	mkdir -p "$TMPDIR"
+	export TMPDIR
+}
+
 # flavour_of_debug: the flavour selected by DEBUG=1 (debug) or not (test).
 flavour_of_debug() {
 	if [ "${DEBUG:-0}" = 1 ]; then echo debug; else echo test; fi
 }
 
 # run_logged LOG WHAT CMD...: run CMD with all its output in LOG, showing a
-# progress line every 30 seconds. On failure, show the end of LOG
-# and say where the whole of it is.
+# progress line every 30 seconds; return CMD's exit status. On failure, show
+# the end of LOG and say where the whole of it is.
 run_logged() {
 	log=$1 what=$2
 	shift 2
-	status=$LOGS/.status.$$
 	say "$what (log: $log)"
-	{ "$@"; echo $? > "$status"; } > "$log" 2>&1 &
+	"$@" > "$log" 2>&1 &
 	pid=$!
 	# Progress for the long steps: every 30 s, how far the log has grown.
 	ticks=0
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		ticks=$((ticks + 1))
-		[ $((ticks % 30)) != 0 ] || [ -f "$status" ] ||
+		[ $((ticks % 30)) != 0 ] ||
 			say "  ... ${ticks}s, $(wc -l < "$log") lines of output so far"
 	done
-	wait "$pid" || true
-	rc=$(cat "$status" 2>/dev/null || echo 1)
-	rm -f "$status"
+	# The shell keeps the status of its last background job until waited.
+	rc=0
+	wait "$pid" || rc=$?
 	if [ "$rc" != 0 ]; then
 		tail -n 30 "$log" >&2
-		die "$what failed (exit $rc); whole log: $log"
+		printf '*** %s failed (exit %s); whole log: %s\n' "$what" "$rc" "$log" >&2
 	fi
+	return "$rc"
 }
 
 # Test results. Each step records one line per test in out/logs/results/:
@@ -114,13 +136,29 @@ ktap_results() {
 	done
 }
 
+# kmemleak_result NAME LOG: record, in the results of step NAME, the scan
+# that guest/kmemleak.sh printed in LOG; its lines are kept in
+# out/logs/kmemleak-NAME.log.
+kmemleak_result() {
+	klog=$LOGS/kmemleak-$1.log
+	grep -a '^kmemleak' -A 1000 "$2" | grep -v '^ok \|^not ok ' > "$klog" || true
+	if grep -q '^kmemleak: no leaks$' "$klog"; then
+		record "$1" ok "$1: kmemleak scan is empty"
+	else
+		record "$1" "not ok" "$1: kmemleak scan (see $klog)"
+	fi
+}
+
 # run_tee LOG CMD...: run CMD showing its output and keeping it in LOG;
 # returns CMD's exit status.
 run_tee() {
 	log=$1
 	shift
 	status=$LOGS/.status.$$
-	{ "$@"; echo $? > "$status"; } 2>&1 | tee "$log"
+	rm -f "$status"
+	# "|| rc=$?": under set -e a bare failing command would end the group
+	# before it wrote the status.
+	{ rc=0; "$@" || rc=$?; echo "$rc" > "$status"; } 2>&1 | tee "$log"
 	rc=$(cat "$status" 2>/dev/null || echo 1)
 	rm -f "$status"
 	return "$rc"

@@ -85,14 +85,12 @@ splice_all() {
 
 # product_files: our files at kernel paths, less the shared ones.
 product_files() {
-	cd "$TOP"
+	files=$(our_files)
 	shared=$(shared_files)
-	# Tracked files and untracked ones that git does not ignore.
-	git ls-files --cached --others --exclude-standard -- $PRODUCT_DIRS |
-		while read -r f; do
-			[ -f "$f" ] || continue
-			echo "$shared" | grep -qxF "$f" || echo "$f"
-		done | sort
+	for f in $files; do
+		[ -f "$TOP/$f" ] || continue
+		echo "$shared" | grep -qxF "$f" || echo "$f"
+	done | sort
 }
 
 # restore_base_file PATH: put the base tree's own PATH back, if it has one.
@@ -107,6 +105,7 @@ restore_base_file() {
 # copy_product: copy each product file that changed; forget removed ones.
 copy_product() {
 	product_files > "$manifest.new"
+	[ -s "$manifest.new" ] || die "no product file to copy into $SRC (git ls-files: $(our_files | wc -l) files)"
 	while read -r f; do
 		cp "$TOP/$f" "$SRC/$f.harness-new"
 		install_if_changed "$SRC/$f.harness-new" "$SRC/$f"

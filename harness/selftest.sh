@@ -46,13 +46,6 @@ ran=$(wc -l < "$RESULTS/$name")
 	record "$name" "not ok" "$name: planned ${planned:-no} cases, ran $ran"
 [ "$rc" != 125 ] ||
 	record "$name" "not ok" "$name: the kernel failed: splat, crash or timeout (see $LOGS/console-$name.log)"
-if [ "$flavour" = debug ]; then
-	grep '^kmemleak' -A 1000 "$log" | grep -v '^ok \|^not ok ' > "$LOGS/kmemleak.log" || true
-	if grep -q '^kmemleak: no leaks$' "$LOGS/kmemleak.log"; then
-		record "$name" ok "$name: kmemleak scan after the selftests is empty"
-	else
-		record "$name" "not ok" "$name: kmemleak scan after the selftests (see $LOGS/kmemleak.log)"
-	fi
-fi
+[ "$flavour" != debug ] || kmemleak_result "$name" "$log"
 ! grep -q '^not ok\|^skip' "$RESULTS/$name" || { say "selftests failed; log: $log"; exit 1; }
 [ "$rc" = 0 ] || { say "selftests failed (exit $rc); log: $log"; exit 1; }

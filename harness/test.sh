@@ -1,9 +1,11 @@
 #!/bin/sh
-# Every test and gate, in order: KUnit, the selftests on the test kernel,
-# the selftests on the debug kernel with a kmemleak scan, and the static
-# checks. Each step builds what it needs first; the summary gives the time
-# each step took, builds included. A failing step does not stop the others.
-# Ends with one line "N passed, M failed" and exits non-zero on any failure.
+# Every test and gate, in order: KUnit (kunit.py on UML), the selftests on
+# the test kernel, the make run demo, make exec's handling of CMD, the
+# selftests on the debug kernel with a kmemleak scan, KUnit again as modules
+# of the debug kernel with a kmemleak scan, and the static checks. Each step
+# builds what it needs first; the summary gives the time each step took,
+# builds included. A failing step does not stop the others. Ends with one
+# line "N passed, M failed" and exits non-zero on any failure.
 . "$(dirname "$0")/lib.sh"
 
 rm -rf "$RESULTS"
@@ -23,21 +25,74 @@ step() {
 	echo $(( $(date +%s) - t0 )) > "$RESULTS/.seconds.$name"
 }
 
-sh "$HARNESS/overlay.sh"
-step kunit sh "$HARNESS/kunit.sh"
+# built_test, built_debug: 1 once that kernel is built from this tree; the
+# steps that boot it need that, not an older build.
+built_test=0
+built_debug=0
+
 # build_and_selftest FLAVOUR: build a kernel flavour and run the selftests on it.
 build_and_selftest() {
 	if ! sh "$HARNESS/build.sh" "$1" || ! sh "$HARNESS/dtb.sh"; then
 		record "selftest-$1" "not ok" "build of the $1 kernel (see $LOGS/build-$1.log)"
 		return 1
 	fi
+	eval "built_$1=1"
 	[ "$1" = debug ] && debug=1 || debug=0
 	DEBUG=$debug sh "$HARNESS/selftest.sh"
 }
 
-for flavour in test debug; do
-	step "selftest-$flavour" build_and_selftest "$flavour"
-done
+# demo: make run, which shows the aggregator at work on the test kernel.
+demo() {
+	if [ "$built_test" != 1 ]; then
+		record demo "not ok" "demo: no test kernel (see $LOGS/build-test.log)"
+		return 1
+	fi
+	say "the make run demo (log: $LOGS/run.log)"
+	if DEBUG=0 sh "$HARNESS/run.sh" > /dev/null; then
+		record demo ok "demo: make run"
+	else
+		record demo "not ok" "demo: make run (see $LOGS/run.log and $LOGS/console-run.log)"
+		return 1
+	fi
+}
+
+# make_exec: make exec hands CMD to the shell untouched: a shell variable
+# and $? in it must reach the shell, not be expanded by make.
+make_exec() {
+	if [ "$built_test" != 1 ]; then
+		record harness "not ok" "harness: make exec: no test kernel (see $LOGS/build-test.log)"
+		return 1
+	fi
+	elog=$LOGS/make-exec.log
+	want='x=42 status=3'
+	# -o build: the test kernel is built; test the exec target alone.
+	# shellcheck disable=SC2016
+	(cd "$TOP" && make -s -o build exec DEBUG=0 \
+		CMD='x=42; (exit 3); echo "x=$x status=$?"') > "$elog" 2>&1 || true
+	if [ "$(cat "$elog")" = "$want" ]; then
+		record harness ok "harness: make exec passes \$x and \$? in CMD to the shell"
+	else
+		record harness "not ok" "harness: make exec passes \$x and \$? in CMD to the shell: wanted '$want' (see $elog)"
+		return 1
+	fi
+}
+
+# kunit_debug: KUnit as modules of the debug kernel.
+kunit_debug() {
+	if [ "$built_debug" != 1 ]; then
+		record kunit-debug "not ok" "kunit-debug: no debug kernel (see $LOGS/build-debug.log)"
+		return 1
+	fi
+	sh "$HARNESS/kunit-debug.sh"
+}
+
+sh "$HARNESS/overlay.sh"
+step kunit sh "$HARNESS/kunit.sh"
+step selftest-test build_and_selftest test
+step demo demo
+step harness make_exec
+step selftest-debug build_and_selftest debug
+step kunit-debug kunit_debug
 step check sh "$HARNESS/check.sh"
 
 passed=$(cat "$RESULTS"/* | grep -c '^ok ' || true)

@@ -17,7 +17,8 @@ fi
 say "unpacking $BASE_PACKAGE $version (about 20 s)"
 rm -rf "$OUT/src"
 mkdir -p "$OUT/src"
-tar -xJf "$BASE_TARBALL" -C "$OUT/src"
+tar -xJf "$BASE_TARBALL" -C "$OUT/src" ||
+	die "unpacking $BASE_TARBALL into $OUT/src failed (disk full? 'make deps' reinstalls $BASE_PACKAGE)"
 mv "$OUT/src/linux-source-6.12" "$SRC"
 
 for p in "$HARNESS"/patches/*.patch; do
@@ -28,7 +29,8 @@ done
 # The splice always starts from these, so running it twice gives one result.
 while read -r path; do
 	mkdir -p "$PRISTINE/$(dirname "$path")"
-	cp -p "$SRC/$path" "$PRISTINE/$path"
+	cp -p "$SRC/$path" "$PRISTINE/$path" ||
+		die "harness/splice.rules names $path, which the base tree lacks"
 done <<LIST
 $(shared_files)
 LIST

@@ -16,10 +16,21 @@ show() {
 	sh -c "$*"
 }
 
-# wait_for PATH: wait until PATH exists (5 s at most).
+# exists PATH...: true if one of the paths exists.
+exists() {
+	for p in "$@"; do
+		[ -e "$p" ] && return 0
+	done
+	return 1
+}
+
+# wait_for PATTERN: wait until a path matching the glob PATTERN exists (5 s
+# at most). Give PATTERN quoted: it is expanded anew at each try, as a glob
+# with no match yet is left as it is.
 wait_for() {
 	tries=0
-	until [ -e "$1" ]; do
+	# shellcheck disable=SC2086
+	until exists $1; do
 		tries=$((tries + 1))
 		[ "$tries" -le 500 ] || { echo "timed out waiting for $1" >&2; exit 1; }
 		sleep 0.01
@@ -49,7 +60,7 @@ echo
 echo "== Aggregate lines 0 and 1 of ctrl-a and lines 6 and 2 of ctrl-b (in that order)"
 show "modprobe gpio-aggregator"
 show "echo 'ctrl-a 0,1 ctrl-b 6,2' > $AGG_DRV/new_device"
-wait_for /sys/bus/platform/devices/gpio-aggregator.0/gpiochip*
+wait_for '/sys/bus/platform/devices/gpio-aggregator.0/gpiochip*'
 show "gpiodetect"
 show "gpioinfo gpio-aggregator.0"
 
