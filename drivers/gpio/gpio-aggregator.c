@@ -1595,14 +1595,17 @@ static struct gpio_delay *to_gpio_delay(struct gpio_chip *chip)
 static int gpio_delay_request(struct gpio_chip *chip, unsigned int offset)
 {
 	struct gpio_delay *delay = to_gpio_delay(chip);
+	unsigned long flags;
 	int ret;
 
 	ret = gpiochip_fwd_gpio_request(delay->fwd, offset);
 	if (ret)
 		return ret;
 
-	guard(spinlock_irqsave)(&delay->lock);
+	/* Not guards: sparse cannot follow those of spinlocks */
+	spin_lock_irqsave(&delay->lock, flags);
 	__set_bit(offset, delay->requested);
+	spin_unlock_irqrestore(&delay->lock, flags);
 
 	return 0;
 }
@@ -1610,9 +1613,11 @@ static int gpio_delay_request(struct gpio_chip *chip, unsigned int offset)
 static void gpio_delay_free(struct gpio_chip *chip, unsigned int offset)
 {
 	struct gpio_delay *delay = to_gpio_delay(chip);
+	unsigned long flags;
 
-	guard(spinlock_irqsave)(&delay->lock);
+	spin_lock_irqsave(&delay->lock, flags);
 	__clear_bit(offset, delay->requested);
+	spin_unlock_irqrestore(&delay->lock, flags);
 }
 
 /*
@@ -1627,10 +1632,12 @@ static void gpio_delay_wait(struct gpio_chip *chip, unsigned int offset,
 	struct gpio_desc *desc = gpiochip_fwd_desc(delay->fwd, offset);
 	struct gpio_delay_timing timing;
 	bool high = !!value != gpiod_is_active_low(desc);
+	unsigned long flags;
 	u32 delay_us;
 
-	scoped_guard(spinlock_irqsave, &delay->lock)
-		timing = delay->timings[offset];
+	spin_lock_irqsave(&delay->lock, flags);
+	timing = delay->timings[offset];
+	spin_unlock_irqrestore(&delay->lock, flags);
 
 	delay_us = high ? timing.ramp_up_us : timing.ramp_down_us;
 	if (!delay_us)
@@ -1684,7 +1691,9 @@ static int gpio_delay_of_xlate(struct gpio_chip *chip,
 			       u32 *flags)
 {
 	struct gpio_delay *delay = to_gpio_delay(chip);
+	unsigned long irqflags;
 	u32 line;
+	int ret;
 
 	if (gpiospec->args_count != chip->of_gpio_n_cells)
 		return -EINVAL;
@@ -1697,17 +1706,19 @@ static int gpio_delay_of_xlate(struct gpio_chip *chip,
 	if (!flags)
 		return line;
 
-	guard(spinlock_irqsave)(&delay->lock);
-
+	spin_lock_irqsave(&delay->lock, irqflags);
 	/* Its request would fail: keep the timings of the consumer */
-	if (test_bit(line, delay->requested))
-		return -EBUSY;
+	if (test_bit(line, delay->requested)) {
+		ret = -EBUSY;
+	} else {
+		delay->timings[line].ramp_up_us = gpiospec->args[1];
+		delay->timings[line].ramp_down_us = gpiospec->args[2];
+		*flags = 0;
+		ret = line;
+	}
+	spin_unlock_irqrestore(&delay->lock, irqflags);
 
-	delay->timings[line].ramp_up_us = gpiospec->args[1];
-	delay->timings[line].ramp_down_us = gpiospec->args[2];
-	*flags = 0;
-
-	return line;
+	return ret;
 }
 #endif
 
