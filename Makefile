@@ -17,6 +17,7 @@
 #                   of the debug kernel)
 #   make selftest   run the gpio-aggregator selftests in the test kernel
 #   make check      checkpatch --strict, a W=1 build and sparse on our files
+#   make bench      benchmark: direct access, ours and the 6.12 driver
 #   make clean      remove builds and logs (keeps the unpacked base tree)
 #   make distclean  remove out/ entirely
 #
@@ -29,7 +30,7 @@ export DEBUG
 
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
-.PHONY: all run test deps tree build shell exec kunit selftest check clean distclean
+.PHONY: all run test deps tree build shell exec kunit selftest check bench clean distclean
 
 all: build
 
@@ -70,6 +71,9 @@ check: tree
 
 run: build
 	@$(H)/run.sh
+
+bench: build
+	@$(H)/bench.sh
 
 test: deps
 	@$(H)/test.sh

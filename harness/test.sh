@@ -1,8 +1,9 @@
 #!/bin/sh
 # Every test and gate, in order: KUnit (kunit.py on UML), the selftests on
-# the test kernel, the make run demo, make exec's handling of CMD, the
-# selftests on the debug kernel with a kmemleak scan, KUnit again as modules
-# of the debug kernel with a kmemleak scan, and the static checks. Each step
+# the test kernel, the make run demo, a short pass of the benchmark, make
+# exec's handling of CMD, the selftests on the debug kernel with a kmemleak
+# scan, KUnit again as modules of the debug kernel with a kmemleak scan,
+# and the static checks. Each step
 # builds what it needs first; the summary gives the time each step took,
 # builds included. A failing step does not stop the others. Ends with one
 # line "N passed, M failed" and exits non-zero on any failure.
@@ -56,6 +57,21 @@ demo() {
 	fi
 }
 
+# bench: one short pass of make bench, so that it cannot rot: every case
+# on every implementation (bench.sh checks that), in the test kernel.
+bench_quick() {
+	if [ "$built_test" != 1 ]; then
+		record bench "not ok" "bench: no test kernel (see $LOGS/build-test.log)"
+		return 1
+	fi
+	if sh "$HARNESS/bench.sh" --quick > "$LOGS/bench-quick.log" 2>&1; then
+		record bench ok "bench: one short pass of make bench, every case"
+	else
+		record bench "not ok" "bench: one short pass of make bench (see $LOGS/bench-quick.log)"
+		return 1
+	fi
+}
+
 # make_exec: make exec hands CMD to the shell untouched: a shell variable
 # and $? in it must reach the shell, not be expanded by make.
 make_exec() {
@@ -90,6 +106,7 @@ sh "$HARNESS/overlay.sh"
 step kunit sh "$HARNESS/kunit.sh"
 step selftest-test build_and_selftest test
 step demo demo
+step bench bench_quick
 step harness make_exec
 step selftest-debug build_and_selftest debug
 step kunit-debug kunit_debug

@@ -1,0 +1,53 @@
+#!/bin/sh
+# make bench: measure GPIO forwarding in the test kernel, in one boot, on
+# the same parent lines: the parents reached directly, our aggregator, and
+# the unmodified 6.12 driver of the base tree built as another module.
+#   bench.sh           the full run (a few minutes)
+#   bench.sh --quick   one short pass, as make test runs it
+# Prints one line per case and implementation, then a table with the
+# ratios ours/direct and v6.12/ours. Output: out/logs/bench.log.
+. "$(dirname "$0")/lib.sh"
+
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+build=$(flavour_dir test)
+dir=$OUT/bench
+bench_log=$LOGS/bench.log
+[ -x "$build/linux" ] || die "no test kernel yet: run 'make build'"
+
+# The modules: ours, and the base tree's 6.12 driver, which must stay as
+# the package has it.
+mkdir -p "$dir"
+cp "$HARNESS/bench/Kbuild" "$HARNESS/bench/gpio-agg-bench.c" "$dir/"
+tar -xJOf "$BASE_TARBALL" linux-source-6.12/drivers/gpio/gpio-aggregator.c \
+	> "$dir/gpio-aggregator-v612.c.new" ||
+	die "cannot read the 6.12 driver from $BASE_TARBALL"
+cmp -s "$dir/gpio-aggregator-v612.c.new" "$dir/gpio-aggregator-v612.c" ||
+	mv "$dir/gpio-aggregator-v612.c.new" "$dir/gpio-aggregator-v612.c"
+rm -f "$dir/gpio-aggregator-v612.c.new"
+run_logged "$LOGS/bench-build.log" "building the benchmark modules" \
+	make -C "$build" ARCH=um CC="ccache gcc" M="$dir" modules
+cc -O2 -Wall -Wextra -o "$dir/chardev-bench" "$HARNESS/bench/chardev-bench.c" \
+	>> "$LOGS/bench-build.log" 2>&1 ||
+	die "building chardev-bench failed; log: $LOGS/bench-build.log"
+
+say "benchmark in the test kernel (log: $bench_log)"
+export CONSOLE_LOG="$LOGS/console-bench.log"
+rc=0
+run_tee "$bench_log" sh "$HARNESS/boot.sh" \
+	"BENCH_DIR=$dir QUICK=$quick sh $HARNESS/bench/run-bench.sh" > /dev/null || rc=$?
+[ "$rc" = 0 ] || { tail -n 20 "$bench_log" >&2; die "the benchmark failed (exit $rc); log: $bench_log"; }
+
+grep "^bench: \\|^scale: " "$bench_log"
+echo
+sh "$HARNESS/bench/table.sh" "$bench_log"
+
+# Every case that ran directly ran through both aggregators too.
+missing=$(awk '/^bench: / { split($2, c, "="); split($3, i, "="); seen[c[2], i[2]] = 1; cases[c[2]] = 1 }
+	END { for (c in cases) if (seen[c, "direct"]) for (n = split("ours v6.12", im, " "); n; n--)
+		if (!seen[c, im[n]]) print c " " im[n] }' "$bench_log")
+[ -z "$missing" ] || die "cases missing from the benchmark: $missing; log: $bench_log"
+# 27 cases on each of the three implementations, and 2 on ours alone
+cases=$(grep -c '^bench: ' "$bench_log")
+[ "$cases" = 83 ] || die "$cases benchmark lines, not 83; log: $bench_log"
+say "benchmark: $cases cases"

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Benchmark of GPIO forwarding, in the kernel: tooling for `make bench`,
+ * not part of the product.
+ *
+ * On load, registers BENCH_PARENTS mock GPIO chips labelled "a", "b", ...
+ * of BENCH_NGPIO lines each. They cannot sleep, do almost nothing and
+ * count the calls into them, so that the cost of forwarding is not hidden
+ * behind the cost of a parent. The short labels keep a new_device spec of
+ * 512 interleaved lines under a page.
+ *
+ * /sys/kernel/debug/gpio-agg-bench/run takes one command:
+ *
+ *	<op> <iterations> <repeats> <label> <offsets> [<label> <offsets>...]
+ *
+ * <op> is get, set, get_multiple or set_multiple; the lines are those of
+ * the chips labelled so, at the offsets given ("0-63", "3,5"), in that
+ * order: the parent chips themselves ("direct") or an aggregator
+ * ("gpio-aggregator.N"). The lines are requested as outputs by a consumer
+ * device, the operation is timed over <iterations> in each of <repeats>
+ * runs, and reading the file gives:
+ *
+ *	ns_per_op=<median> min=<ns> max=<ns> parent_calls=<per op>
+ */
+
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/gpio/consumer.h>
+#include <linux/gpio/driver.h>
+#include <linux/gpio/machine.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+
+#define BENCH_PARENTS		8
+#define BENCH_NGPIO		512
+#define BENCH_MAX_LINES		4096
+#define BENCH_MAX_REPEATS	101
+
+struct bench_parent {
+	struct gpio_chip gc;
+	unsigned long levels[BITS_TO_LONGS(BENCH_NGPIO)];
+	unsigned long outputs[BITS_TO_LONGS(BENCH_NGPIO)];
+	unsigned long calls;
+};
+
+static const char *const bench_labels[BENCH_PARENTS] = {
+	"a", "b", "c", "d", "e", "f", "g", "h",
+};
+
+static struct bench_parent bench_parents[BENCH_PARENTS];
+static struct platform_device *bench_provider;
+static struct device *bench_consumer;
+static struct dentry *bench_dir;
+
+/* Serialises runs; protects bench_result */
+static DEFINE_MUTEX(bench_lock);
+static char bench_result[128];
+
+static struct bench_parent *to_bench_parent(struct gpio_chip *gc)
+{
+	return container_of(gc, struct bench_parent, gc);
+}
+
+static int bench_get_direction(struct gpio_chip *gc, unsigned int offset)
+{
+	return test_bit(offset, to_bench_parent(gc)->outputs) ?
+	       GPIO_LINE_DIRECTION_OUT : GPIO_LINE_DIRECTION_IN;
+}
+
+static int bench_direction_input(struct gpio_chip *gc, unsigned int offset)
+{
+	clear_bit(offset, to_bench_parent(gc)->outputs);
+	return 0;
+}
+
+static int bench_direction_output(struct gpio_chip *gc, unsigned int offset,
+				  int value)
+{
+	struct bench_parent *p = to_bench_parent(gc);
+
+	set_bit(offset, p->outputs);
+	assign_bit(offset, p->levels, value);
+	return 0;
+}
+
+static int bench_get(struct gpio_chip *gc, unsigned int offset)
+{
+	struct bench_parent *p = to_bench_parent(gc);
+
+	p->calls++;
+	return test_bit(offset, p->levels);
+}
+
+static int bench_get_multiple(struct gpio_chip *gc, unsigned long *mask,
+			      unsigned long *bits)
+{
+	struct bench_parent *p = to_bench_parent(gc);
+
+	p->calls++;
+	bitmap_replace(bits, bits, p->levels, mask, gc->ngpio);
+	return 0;
+}
+
+static int bench_set(struct gpio_chip *gc, unsigned int offset, int value)
+{
+	struct bench_parent *p = to_bench_parent(gc);
+
+	p->calls++;
+	assign_bit(offset, p->levels, value);
+	return 0;
+}
+
+static int bench_set_multiple(struct gpio_chip *gc, unsigned long *mask,
+			      unsigned long *bits)
+{
+	struct bench_parent *p = to_bench_parent(gc);
+
+	p->calls++;
+	bitmap_replace(p->levels, p->levels, bits, mask, gc->ngpio);
+	return 0;
+}
+
+static unsigned long bench_parent_calls(void)
+{
+	unsigned long calls = 0;
+	unsigned int i;
+
+	for (i = 0; i < BENCH_PARENTS; i++)
+		calls += bench_parents[i].calls;
+
+	return calls;
+}
+
+static int bench_add_parents(struct device *dev)
+{
+	struct gpio_chip *gc;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < BENCH_PARENTS; i++) {
+		gc = &bench_parents[i].gc;
+		gc->label = bench_labels[i];
+		gc->parent = dev;
+		gc->owner = THIS_MODULE;
+		gc->base = -1;
+		gc->ngpio = BENCH_NGPIO;
+		gc->get_direction = bench_get_direction;
+		gc->direction_input = bench_direction_input;
+		gc->direction_output = bench_direction_output;
+		gc->get = bench_get;
+		gc->get_multiple = bench_get_multiple;
+		gc->set_rv = bench_set;
+		gc->set_multiple_rv = bench_set_multiple;
+
+		ret = devm_gpiochip_add_data(dev, gc, NULL);
+		if (ret)
+			return ret;
+	}
+
+	return 0;
+}
+
+enum bench_op { OP_GET, OP_SET, OP_GET_MULTIPLE, OP_SET_MULTIPLE };
+
+static const char *const bench_ops[] = {
+	[OP_GET] = "get",
+	[OP_SET] = "set",
+	[OP_GET_MULTIPLE] = "get_multiple",
+	[OP_SET_MULTIPLE] = "set_multiple",
+};
+
+/* Adds the lines "<first>[-<last>]" of @label to @table. */
+static int bench_add_range(struct gpiod_lookup_table *table, unsigned int *n,
+			   const char *label, char *range)
+{
+	unsigned int first, last;
+	char *dash = strchr(range, '-');
+
+	if (dash)
+		*dash++ = '\0';
+	if (kstrtouint(range, 10, &first) ||
+	    kstrtouint(dash ?: range, 10, &last) || first > last)
+		return -EINVAL;
+
+	for (; first <= last; first++) {
+		if (*n == BENCH_MAX_LINES)
+			return -E2BIG;
+		table->table[*n] = GPIO_LOOKUP_IDX(label, first, NULL, *n, 0);
+		(*n)++;
+	}
+
+	return 0;
+}
+
+/* Fills @table from "<label> <offsets>..." in @args; returns the lines. */
+static int bench_parse_lines(struct gpiod_lookup_table *table, char *args)
+{
+	char *label, *offsets, *range;
+	unsigned int n = 0;
+	int ret;
+
+	while ((label = strsep(&args, " \n")) && *label) {
+		offsets = strsep(&args, " \n");
+		if (!offsets || !*offsets)
+			return -EINVAL;
+
+		while ((range = strsep(&offsets, ","))) {
+			ret = bench_add_range(table, &n, label, range);
+			if (ret)
+				return ret;
+		}
+	}
+
+	return n ?: -EINVAL;
+}
+
+static int bench_once(enum bench_op op, struct gpio_descs *descs,
+		      unsigned long *values, unsigned int i)
+{
+	int ret;
+
+	switch (op) {
+	case OP_GET:
+		ret = gpiod_get_value_cansleep(descs->desc[0]);
+		return ret < 0 ? ret : 0;
+	case OP_SET:
+		return gpiod_set_value_cansleep(descs->desc[0], i & 1), 0;
+	case OP_GET_MULTIPLE:
+		return gpiod_get_array_value_cansleep(descs->ndescs, descs->desc,
+						      descs->info, values);
+	case OP_SET_MULTIPLE:
+		if (i & 1)
+			bitmap_fill(values, descs->ndescs);
+		else
+			bitmap_zero(values, descs->ndescs);
+		return gpiod_set_array_value_cansleep(descs->ndescs,
+						      descs->desc, descs->info,
+						      values);
+	}
+
+	return -EINVAL;
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int bench_measure(enum bench_op op, struct gpio_descs *descs,
+			 unsigned int iters, unsigned int repeats)
+{
+	unsigned long calls, *values;
+	u64 ns[BENCH_MAX_REPEATS], t0;
+	unsigned int r, i;
+	int ret = 0;
+
+	values = bitmap_zalloc(descs->ndescs, GFP_KERNEL);
+	if (!values)
+		return -ENOMEM;
+
+	calls = bench_parent_calls();
+	for (r = 0; r < repeats && !ret; r++) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < iters && !ret; i++)
+			ret = bench_once(op, descs, values, i);
+		ns[r] = ktime_get_ns() - t0;
+		cond_resched();
+	}
+	calls = bench_parent_calls() - calls;
+	bitmap_free(values);
+	if (ret)
+		return ret;
+
+	sort(ns, repeats, sizeof(*ns), bench_cmp_u64, NULL);
+	/* Per op, with two decimals for the calls */
+	calls = calls * 100 / ((unsigned long)iters * repeats);
+	snprintf(bench_result, sizeof(bench_result),
+		 "ns_per_op=%llu min=%llu max=%llu parent_calls=%lu.%02lu\n",
+		 div_u64(ns[repeats / 2], iters), div_u64(ns[0], iters),
+		 div_u64(ns[repeats - 1], iters), calls / 100, calls % 100);
+
+	return 0;
+}
+
+static int bench_run(char *cmd)
+{
+	unsigned int iters, repeats;
+	struct gpio_descs *descs;
+	char *word;
+	int op, ret;
+
+	word = strsep(&cmd, " ");
+	op = word ? match_string(bench_ops, ARRAY_SIZE(bench_ops), word) : -1;
+	if (op < 0)
+		return -EINVAL;
+	word = strsep(&cmd, " ");
+	if (!word || kstrtouint(word, 10, &iters) || !iters)
+		return -EINVAL;
+	word = strsep(&cmd, " ");
+	if (!word || kstrtouint(word, 10, &repeats) || !repeats ||
+	    repeats > BENCH_MAX_REPEATS || !cmd)
+		return -EINVAL;
+
+	struct gpiod_lookup_table *table __free(kvfree) =
+		kvzalloc(struct_size(table, table, BENCH_MAX_LINES + 1),
+			 GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+
+	ret = bench_parse_lines(table, cmd);
+	if (ret < 0)
+		return ret;
+
+	table->dev_id = dev_name(bench_consumer);
+	gpiod_add_lookup_table(table);
+	descs = gpiod_get_array(bench_consumer, NULL, GPIOD_OUT_LOW);
+	gpiod_remove_lookup_table(table);
+	if (IS_ERR(descs))
+		return PTR_ERR(descs);
+
+	ret = bench_measure(op, descs, iters, repeats);
+	gpiod_put_array(descs);
+
+	return ret;
+}
+
+static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	int ret;
+
+	char *cmd __free(kfree) = memdup_user_nul(ubuf, count);
+	if (IS_ERR(cmd))
+		return PTR_ERR(cmd);
+
+	guard(mutex)(&bench_lock);
+	bench_result[0] = '\0';
+	ret = bench_run(strim(cmd));
+
+	return ret ?: count;
+}
+
+static ssize_t bench_run_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	guard(mutex)(&bench_lock);
+
+	return simple_read_from_buffer(ubuf, count, ppos, bench_result,
+				       strlen(bench_result));
+}
+
+static const struct file_operations bench_run_fops = {
+	.owner = THIS_MODULE,
+	.read = bench_run_read,
+	.write = bench_run_write,
+};
+
+static int __init bench_init(void)
+{
+	int ret;
+
+	bench_provider = platform_device_register_simple("gpio-agg-bench", 0,
+							 NULL, 0);
+	if (IS_ERR(bench_provider))
+		return PTR_ERR(bench_provider);
+
+	/* devm on a device with no driver: freed on unregistration */
+	ret = bench_add_parents(&bench_provider->dev);
+	if (ret)
+		goto err_provider;
+
+	/* The device that requests the lines */
+	bench_consumer = root_device_register("gpio-agg-bench-consumer");
+	if (IS_ERR(bench_consumer)) {
+		ret = PTR_ERR(bench_consumer);
+		goto err_provider;
+	}
+
+	bench_dir = debugfs_create_dir("gpio-agg-bench", NULL);
+	debugfs_create_file("run", 0600, bench_dir, NULL, &bench_run_fops);
+
+	return 0;
+
+err_provider:
+	platform_device_unregister(bench_provider);
+	return ret;
+}
+module_init(bench_init);
+
+static void __exit bench_exit(void)
+{
+	debugfs_remove_recursive(bench_dir);
+	root_device_unregister(bench_consumer);
+	platform_device_unregister(bench_provider);
+}
+module_exit(bench_exit);
+
+MODULE_DESCRIPTION("Benchmark of GPIO forwarding (test tooling)");
+MODULE_LICENSE("GPL");

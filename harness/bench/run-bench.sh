@@ -1,0 +1,188 @@
+#!/bin/sh
+# Runs inside the test kernel for `make bench`: every case on every
+# implementation, one line per case and implementation:
+#   bench: case=<name> impl=<direct|ours|v6.12> ns_per_op=<median> min=<ns> max=<ns> parent_calls=<per op or ->
+# then the scaling figures. Tooling, not product.
+#
+# Environment: BENCH_DIR, where bench.sh built the modules and programs;
+# QUICK=1 for one short pass (make test), with few iterations.
+set -eu
+
+DRV=/sys/bus/platform/drivers/gpio-aggregator
+CFS=/sys/kernel/config/gpio-aggregator
+RUN=/sys/kernel/debug/gpio-agg-bench/run
+SIM=/sys/kernel/config/gpio-sim
+
+if [ "${QUICK:-0}" = 1 ]; then
+	ITERS=200 REPEATS=3 CDEV_ITERS=20 SCALE="1 10"
+else
+	ITERS=20000 REPEATS=7 CDEV_ITERS=2000 SCALE="1 10 100 1000"
+fi
+
+# spec LAYOUT N: the new_device spec of N lines of the mock parents, on one
+# parent ("one"), four in blocks ("grouped") or four in turn ("interleaved"),
+# or of the gpio-sim chip ("sim").
+spec() {
+	awk -v layout="$1" -v n="$2" 'BEGIN {
+		split("a b c d", p)
+		if (layout == "one") { printf "a 0-%d", n - 1; exit }
+		if (layout == "sim") { printf "sim 0-%d", n - 1; exit }
+		if (n < 4) { printf "a 0-%d", n - 1; exit }
+		if (layout == "grouped") {
+			for (i = 1; i <= 4; i++)
+				printf "%s%s 0-%d", (i > 1 ? " " : ""), p[i], n / 4 - 1
+			exit
+		}
+		for (i = 0; i < n; i++)
+			printf "%s%s %d", (i ? " " : ""), p[i % 4 + 1], int(i / 4)
+	}'
+}
+
+# new_aggregator SPEC: create an aggregator and print its device name.
+new_aggregator() {
+	before=$(ls /sys/bus/platform/devices | grep '^gpio-aggregator\.' || true)
+	echo "$1" > "$DRV/new_device"
+	ls /sys/bus/platform/devices | grep '^gpio-aggregator\.' |
+		grep -vxF "$before" | head -n 1
+}
+
+# result CASE IMPL OP TARGET: run one in-kernel case and print its line.
+# The calls into gpio-sim are not counted.
+result() {
+	echo "$3 $ITERS $REPEATS $4" > "$RUN"
+	case $1 in
+	sim-*) echo "bench: case=$1 impl=$2 $(sed 's/parent_calls=.*/parent_calls=-/' "$RUN")" ;;
+	*) echo "bench: case=$1 impl=$2 $(cat "$RUN")" ;;
+	esac
+}
+
+# kernel_case CASE IMPL OP LAYOUT N
+kernel_case() {
+	s=$(spec "$4" "$5")
+	if [ "$2" = direct ]; then
+		result "$1" "$2" "$3" "$s"
+		return
+	fi
+	agg=$(new_aggregator "$s")
+	result "$1" "$2" "$3" "$agg 0-$(($5 - 1))"
+	echo "$agg" > "$DRV/delete_device"
+}
+
+# chip_dev LABEL: /dev/gpiochipN of the chip labelled LABEL.
+chip_dev() {
+	gpiodetect | awk -v label="[$1]" '$2 == label { print "/dev/" $1; found = 1 }
+		END { exit !found }'
+}
+
+# cdev_case CASE IMPL OP N: the chardev, through an aggregator of N lines of
+# one parent or on the parent itself.
+cdev_case() {
+	offsets=$(seq 0 $(($4 - 1)) | tr '\n' ' ')
+	if [ "$2" = direct ]; then
+		chip=$(chip_dev a)
+	else
+		agg=$(new_aggregator "a 0-$(($4 - 1))")
+		chip=$(chip_dev "$agg")
+	fi
+	# shellcheck disable=SC2086
+	echo "bench: case=$1 impl=$2 $("$BENCH_DIR/chardev-bench" "$chip" "$3" \
+		"$CDEV_ITERS" "$REPEATS" $offsets) parent_calls=-"
+	[ "$2" = direct ] || echo "$agg" > "$DRV/delete_device"
+}
+
+cases_for() {
+	impl=$1
+	kernel_case get-1 "$impl" get one 1
+	kernel_case set-1 "$impl" set one 1
+	for op in get_multiple set_multiple; do
+		kernel_case "$op-1" "$impl" "$op" one 1
+		for n in 8 64 512; do
+			for layout in one grouped interleaved; do
+				kernel_case "$op-$n-$layout" "$impl" "$op" "$layout" "$n"
+			done
+		done
+	done
+	kernel_case sim-get_multiple-64 "$impl" get_multiple sim 64
+	for op in get set; do
+		for n in 1 64; do
+			cdev_case "cdev-$op-$n" "$impl" "$op" "$n"
+		done
+	done
+}
+
+# now_ns: a monotonic-enough clock for the scaling figures.
+now_ns() {
+	date +%s%N
+}
+
+slab_kb() {
+	awk '/^Slab:/ { print $2 }' /proc/meminfo
+}
+
+# scale_line CASE T0 SLAB0: print the time and the slab growth since T0.
+scale_line() {
+	echo "scale: case=$1 impl=ours ms=$(( ($(now_ns) - $2) / 1000000 )) slab_kb=$(( $(slab_kb) - $3 ))"
+}
+
+# Creating and destroying many aggregators, one line each, and a big one.
+scale_cases() {
+	for k in $SCALE; do
+		t=$(now_ns) s=$(slab_kb) i=0 aggs=
+		while [ $i -lt "$k" ]; do
+			aggs="$aggs $(new_aggregator "$(echo a b c d e f g h | cut -d' ' -f$((i / 512 + 1))) $((i % 512))")"
+			i=$((i + 1))
+		done
+		scale_line "sysfs-create-$k" "$t" "$s"
+		t=$(now_ns)
+		for a in $aggs; do echo "$a" > "$DRV/delete_device"; done
+		scale_line "sysfs-destroy-$k" "$t" "$s"
+
+		t=$(now_ns) s=$(slab_kb) i=0
+		while [ $i -lt "$k" ]; do
+			mkdir "$CFS/s$i" "$CFS/s$i/line0"
+			echo "$(echo a b c d e f g h | cut -d' ' -f$((i / 512 + 1)))" > "$CFS/s$i/line0/key"
+			echo $((i % 512)) > "$CFS/s$i/line0/offset"
+			echo 1 > "$CFS/s$i/live"
+			i=$((i + 1))
+		done
+		scale_line "configfs-create-$k" "$t" "$s"
+		t=$(now_ns) i=0
+		while [ $i -lt "$k" ]; do
+			echo 0 > "$CFS/s$i/live"
+			rmdir "$CFS/s$i/line0" "$CFS/s$i"
+			i=$((i + 1))
+		done
+		scale_line "configfs-destroy-$k" "$t" "$s"
+	done
+
+	t=$(now_ns) s=$(slab_kb)
+	big=$(new_aggregator "a 0-511 b 0-511 c 0-511 d 0-511 e 0-511 f 0-511 g 0-511 h 0-511")
+	scale_line sysfs-create-4096-lines "$t" "$s"
+	result get-1-of-4096 ours get "$big 4095"
+	echo "$big" > "$DRV/delete_device"
+	small=$(new_aggregator "h 508-511")
+	result get-1-of-4 ours get "$small 3"
+	echo "$small" > "$DRV/delete_device"
+}
+
+# The gpio-sim parent: 64 lines, labelled "sim"
+modprobe gpio-sim
+mkdir "$SIM/bench" "$SIM/bench/bank0"
+echo 64 > "$SIM/bench/bank0/num_lines"
+echo sim > "$SIM/bench/bank0/label"
+echo 1 > "$SIM/bench/live"
+
+insmod "$BENCH_DIR/gpio-agg-bench.ko"
+
+cases_for direct
+modprobe gpio-aggregator
+cases_for ours
+scale_cases
+rmmod gpio-aggregator
+insmod "$BENCH_DIR/gpio-aggregator-v612.ko"
+cases_for v6.12
+rmmod gpio_aggregator_v612
+
+rmmod gpio_agg_bench
+echo 0 > "$SIM/bench/live"
+rmdir "$SIM/bench/bank0" "$SIM/bench"
