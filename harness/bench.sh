@@ -43,9 +43,11 @@ echo
 sh "$HARNESS/bench/table.sh" "$bench_log"
 
 # Every case that ran directly ran through both aggregators too.
-missing=$(awk '/^bench: / { split($2, c, "="); split($3, i, "="); seen[c[2], i[2]] = 1; cases[c[2]] = 1 }
-	END { for (c in cases) if (seen[c, "direct"]) for (n = split("ours v6.12", im, " "); n; n--)
-		if (!seen[c, im[n]]) print c " " im[n] }' "$bench_log")
+missing=$(awk '/^bench: / { split($2, kc, "="); split($3, ki, "=")
+		seen[kc[2], ki[2]] = 1; cases[kc[2]] = 1 }
+	END { for (name in cases) if (seen[name, "direct"])
+		for (n = split("ours v6.12", im, " "); n; n--)
+			if (!seen[name, im[n]]) print name " " im[n] }' "$bench_log")
 [ -z "$missing" ] || die "cases missing from the benchmark: $missing; log: $bench_log"
 # 27 cases on each of the three implementations, and 2 on ours alone
 cases=$(grep -c '^bench: ' "$bench_log")
