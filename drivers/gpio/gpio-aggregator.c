@@ -103,6 +103,8 @@ struct gpiochip_fwd_group {
  * @line_group: the index in @groups of the parent chip of each line
  * @groups: the parent chips, each with its number of lines
  * @num_groups: number of entries of @groups in use or freed
+ * @grouped: the lines of each parent chip follow each other in offset
+ *           order: a multiple get or set needs no sort
  * @group_pos: scratch: position in @tmp_descs of the next line of each group
  * @tmp_descs: scratch: the parent lines of a multiple get or set, sorted by
  *             parent chip
@@ -117,8 +119,8 @@ struct gpiochip_fwd {
 
 	/*
 	 * Once registered, the lock protects the parent lines (descs,
-	 * line_group, groups, num_groups) against changes and the scratch
-	 * buffers of the multiple get and set. When the chip cannot sleep,
+	 * line_group, groups, num_groups, grouped) against changes and the
+	 * scratch buffers of the multiple get and set. When the chip cannot sleep,
 	 * these may be called in atomic context: the lock is then a spinlock.
 	 * Single-line operations read their parent line with READ_ONCE(): a
 	 * line is not removed while in use.
@@ -133,6 +135,7 @@ struct gpiochip_fwd {
 	unsigned int *line_group;
 	struct gpiochip_fwd_group *groups;
 	unsigned int num_groups;
+	bool grouped;
 
 	unsigned int *group_pos;
 	struct gpio_desc **tmp_descs;
@@ -310,7 +313,7 @@ static int gpiochip_fwd_gather(struct gpiochip_fwd *fwd,
 			       const unsigned long *mask,
 			       const unsigned long *bits)
 {
-	bool sorted = fwd->num_groups > 1;
+	bool sorted = fwd->num_groups > 1 && !fwd->grouped;
 	unsigned int *pos = fwd->group_pos;
 	unsigned int offset, g, i, n = 0;
 
@@ -712,6 +715,35 @@ static void gpiochip_fwd_attach(struct gpiochip_fwd *fwd,
 	WRITE_ONCE(fwd->descs[offset], desc);
 }
 
+/*
+ * Finds out whether the lines of each parent chip follow each other, so
+ * that the lines of any mask, in offset order, are already sorted by chip.
+ * Uses group_pos as scratch: called with the lock held, or before
+ * registration.
+ */
+static void gpiochip_fwd_update_grouped(struct gpiochip_fwd *fwd)
+{
+	unsigned int offset, g, prev = UINT_MAX;
+	unsigned int *seen = fwd->group_pos;
+
+	memset(seen, 0, fwd->num_groups * sizeof(*seen));
+	fwd->grouped = true;
+	for (offset = 0; offset < fwd->chip.ngpio; offset++) {
+		if (!fwd->descs[offset])
+			continue;
+
+		g = fwd->line_group[offset];
+		if (g == prev)
+			continue;
+		if (seen[g]) {
+			fwd->grouped = false;
+			return;
+		}
+		seen[g] = 1;
+		prev = g;
+	}
+}
+
 /* Takes the line at @offset out of its group and returns it. */
 static struct gpio_desc *gpiochip_fwd_detach(struct gpiochip_fwd *fwd,
 					     unsigned int offset)
@@ -726,6 +758,8 @@ static struct gpio_desc *gpiochip_fwd_detach(struct gpiochip_fwd *fwd,
 	if (!--group->num)
 		group->gdev = NULL;
 	WRITE_ONCE(fwd->descs[offset], NULL);
+	if (fwd->registered)
+		gpiochip_fwd_update_grouped(fwd);
 
 	return desc;
 }
@@ -737,6 +771,8 @@ static int gpiochip_fwd_add_checked(struct gpiochip_fwd *fwd,
 		return -EEXIST;
 
 	gpiochip_fwd_attach(fwd, desc, offset);
+	if (fwd->registered)
+		gpiochip_fwd_update_grouped(fwd);
 
 	return 0;
 }
@@ -856,6 +892,7 @@ int gpiochip_fwd_register(struct gpiochip_fwd *fwd, void *data)
 		lockdep_set_class(&fwd->slock, &fwd->lock_key);
 	}
 
+	gpiochip_fwd_update_grouped(fwd);
 	fwd->data = data;
 	fwd->registered = true;
 
