@@ -42,12 +42,19 @@ build_and_selftest() {
 	DEBUG=$debug sh "$HARNESS/selftest.sh"
 }
 
+# need_kernel FLAVOUR STEP NAME: true once that kernel flavour is built from
+# this tree, as the steps that boot it need; else records NAME as failed in
+# STEP, naming the build log.
+need_kernel() {
+	eval "built=\$built_$1"
+	[ "$built" = 1 ] && return 0
+	record "$2" "not ok" "$3: no $1 kernel (see $LOGS/build-$1.log)"
+	return 1
+}
+
 # demo: make run, which shows the aggregator at work on the test kernel.
 demo() {
-	if [ "$built_test" != 1 ]; then
-		record demo "not ok" "demo: no test kernel (see $LOGS/build-test.log)"
-		return 1
-	fi
+	need_kernel test demo "demo" || return 1
 	say "the make run demo (log: $LOGS/run.log)"
 	if DEBUG=0 sh "$HARNESS/run.sh" > /dev/null; then
 		record demo ok "demo: make run"
@@ -60,10 +67,7 @@ demo() {
 # bench: one short pass of make bench, so that it cannot rot: every case
 # on every implementation (bench.sh checks that), in the test kernel.
 bench_quick() {
-	if [ "$built_test" != 1 ]; then
-		record bench "not ok" "bench: no test kernel (see $LOGS/build-test.log)"
-		return 1
-	fi
+	need_kernel test bench "bench" || return 1
 	if sh "$HARNESS/bench.sh" --quick > "$LOGS/bench-quick.log" 2>&1; then
 		record bench ok "bench: one short pass of make bench, every case"
 	else
@@ -75,10 +79,7 @@ bench_quick() {
 # make_exec: make exec hands CMD to the shell untouched: a shell variable
 # and $? in it must reach the shell, not be expanded by make.
 make_exec() {
-	if [ "$built_test" != 1 ]; then
-		record harness "not ok" "harness: make exec: no test kernel (see $LOGS/build-test.log)"
-		return 1
-	fi
+	need_kernel test harness "harness: make exec" || return 1
 	elog=$LOGS/make-exec.log
 	want='x=42 status=3'
 	# -o build: the test kernel is built; test the exec target alone.
@@ -95,10 +96,7 @@ make_exec() {
 
 # kunit_debug: KUnit as modules of the debug kernel.
 kunit_debug() {
-	if [ "$built_debug" != 1 ]; then
-		record kunit-debug "not ok" "kunit-debug: no debug kernel (see $LOGS/build-debug.log)"
-		return 1
-	fi
+	need_kernel debug kunit-debug "kunit-debug" || return 1
 	sh "$HARNESS/kunit-debug.sh"
 }
 
