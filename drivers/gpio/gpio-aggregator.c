@@ -56,6 +56,9 @@
 /* The number of lines of a gpio_chip is a u16 */
 #define AGGREGATOR_MAX_LINES	U16_MAX
 
+/* configfs passes on at most this many bytes of a write */
+#define AGGREGATOR_CONFIGFS_WRITE_MAX	4095
+
 /* Match data: the device is a gpio-delay controller */
 #define AGGREGATOR_DELAY	BIT(0)
 
@@ -910,7 +913,11 @@ EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_register, GPIO_FORWARDER);
  * of offsets and ranges ("0,3,5-7"), kept in the order written. A token
  * that follows a key and has only digits, commas and dashes is an offset
  * list; any other token is a key. A key followed by a key, or last, is a
- * line name.
+ * line name. A token may not hold control characters.
+ *
+ * Messages quote at most 64 bytes of what was written: printk cuts a longer
+ * message before its newline, and such a message stays unseen until the
+ * next one.
  */
 
 /**
@@ -929,9 +936,10 @@ static int gpio_aggregator_parser_add(struct gpio_aggregator_parser *parser,
 {
 	if (parser->num == AGGREGATOR_MAX_LINES) {
 		if (offset < 0)
-			pr_err("too many GPIO lines at '%s'\n", key);
+			pr_err("too many GPIO lines at '%.64s'\n", key);
 		else
-			pr_err("too many GPIO lines at '%s %s'\n", key, token);
+			pr_err("too many GPIO lines at '%.64s %.64s'\n", key,
+			       token);
 		return -EINVAL;
 	}
 
@@ -1000,7 +1008,7 @@ static int gpio_aggregator_parse_offsets(struct gpio_aggregator_parser *parser,
 	while ((elem = strsep(&rest, ","))) {
 		ret = gpio_aggregator_parse_range(elem, &first, &last);
 		if (ret) {
-			pr_err("invalid GPIO offset '%s' in '%s %s'\n", elem,
+			pr_err("invalid GPIO offset '%.64s' in '%.64s %.64s'\n", elem,
 			       key, token);
 			return -EINVAL;
 		}
@@ -1014,6 +1022,36 @@ static int gpio_aggregator_parse_offsets(struct gpio_aggregator_parser *parser,
 	}
 
 	return 0;
+}
+
+/*
+ * The first control character of @s (below 0x20, or DEL), or NUL. Bytes
+ * from 0x80 up are allowed: names may be UTF-8.
+ */
+static char gpio_aggregator_find_cntrl(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return *s;
+	}
+
+	return 0;
+}
+
+/*
+ * Why the @count bytes written to an attribute at @buf cannot be taken, or
+ * NULL. A NUL would silently end the value. @max is the most bytes of a
+ * write that sysfs or configfs pass on: a value that long may have been cut.
+ */
+static const char *gpio_aggregator_bad_write(const char *buf, size_t count,
+					     size_t max)
+{
+	if (count >= max)
+		return "too long";
+	if (memchr(buf, '\0', count))
+		return "NUL byte in the value written";
+
+	return NULL;
 }
 
 static unsigned int gpio_aggregator_count_quotes(const char *s)
@@ -1039,7 +1077,7 @@ static int gpio_aggregator_split(char *buf, char **tokens, unsigned int max)
 	unsigned int n = 0;
 
 	if (gpio_aggregator_count_quotes(buf) % 2) {
-		pr_err("unbalanced quote in '%s'\n", strim(buf));
+		pr_err("unbalanced quote in '%.64s'\n", strim(buf));
 		return -EINVAL;
 	}
 
@@ -1053,7 +1091,12 @@ static int gpio_aggregator_split(char *buf, char **tokens, unsigned int max)
 			return -EINVAL;
 		}
 		if (strchr(token, '"')) {
-			pr_err("quote inside GPIO line spec token '%s'\n", token);
+			pr_err("quote inside GPIO line spec token '%.64s'\n", token);
+			return -EINVAL;
+		}
+		if (gpio_aggregator_find_cntrl(token)) {
+			pr_err("control character 0x%02x in GPIO line spec token %u\n",
+			       gpio_aggregator_find_cntrl(token), n + 1);
 			return -EINVAL;
 		}
 
@@ -1145,9 +1188,9 @@ static int gpio_aggregator_check_duplicates(const struct gpio_aggregator_spec *s
 
 	dup = &specs[first];
 	if (dup->offset < 0)
-		pr_err("duplicate GPIO line '%s'\n", dup->key);
+		pr_err("duplicate GPIO line '%.64s'\n", dup->key);
 	else
-		pr_err("duplicate GPIO line %d of '%s' in '%s %s'\n",
+		pr_err("duplicate GPIO line %d of '%.64s' in '%.64s %.64s'\n",
 		       dup->offset, dup->key, dup->key, dup->token);
 
 	return -EINVAL;
@@ -1473,10 +1516,10 @@ static int gpio_aggregator_line_error(struct device *dev,
 		err = -ENODEV;
 
 	if (line->offset < 0)
-		return dev_err_probe(dev, err, "line%u: cannot get GPIO '%s'\n",
+		return dev_err_probe(dev, err, "line%u: cannot get GPIO '%.64s'\n",
 				     line->idx, line->key);
 
-	return dev_err_probe(dev, err, "line%u: cannot get GPIO %d of '%s'\n",
+	return dev_err_probe(dev, err, "line%u: cannot get GPIO %d of '%.64s'\n",
 			     line->idx, line->offset, line->key);
 }
 
@@ -2080,6 +2123,37 @@ to_gpio_aggregator_line(struct config_item *item)
 			    group);
 }
 
+/*
+ * Parses the words that live and active_low take, in any case, maybe
+ * followed by a newline. Unlike kstrtobool(), which looks at the first
+ * characters only, refuses anything else: "nonsense" is not "no".
+ */
+static int gpio_aggregator_parse_bool(const char *page, bool *val)
+{
+	static const char *const words[][2] = {
+		{ "0", "1" }, { "no", "yes" }, { "false", "true" }, { "off", "on" },
+	};
+	size_t len = strcspn(page, "\n");
+	unsigned int i;
+
+	/* Nothing after the newline */
+	if (page[len] && page[len + 1])
+		return -EINVAL;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (strlen(words[i][0]) == len && !strncasecmp(page, words[i][0], len)) {
+			*val = false;
+			return 0;
+		}
+		if (strlen(words[i][1]) == len && !strncasecmp(page, words[i][1], len)) {
+			*val = true;
+			return 0;
+		}
+	}
+
+	return -EINVAL;
+}
+
 /* Returns a copy of the string written, without surrounding whitespace. */
 static char *gpio_aggregator_strdup_trimmed(const char *page, size_t count)
 {
@@ -2102,14 +2176,49 @@ static ssize_t gpio_aggregator_line_str_show(struct gpio_aggregator_line *line,
 	return sysfs_emit(page, "%s\n", *field ?: "");
 }
 
-/* Sets a string attribute of @line; an empty string unsets it. */
-static ssize_t gpio_aggregator_line_str_store(struct gpio_aggregator_line *line,
-					      char **field, const char *page,
-					      size_t count)
+/* Refuses what cannot be a value of attribute @attr of @line, saying why. */
+static int gpio_aggregator_line_check_write(struct gpio_aggregator_line *line,
+					    const char *attr, const char *page,
+					    size_t count)
 {
+	const char *why;
+
+	why = gpio_aggregator_bad_write(page, count,
+					AGGREGATOR_CONFIGFS_WRITE_MAX);
+	if (!why)
+		return 0;
+
+	pr_err("%s/%s: %s: %s\n", config_item_name(&line->parent->group.cg_item),
+	       config_item_name(&line->group.cg_item), attr, why);
+
+	return -EINVAL;
+}
+
+/*
+ * Sets the string attribute @attr of @line, without control characters;
+ * an empty string unsets it.
+ */
+static ssize_t gpio_aggregator_line_str_store(struct gpio_aggregator_line *line,
+					      const char *attr, char **field,
+					      const char *page, size_t count)
+{
+	int ret;
+
+	ret = gpio_aggregator_line_check_write(line, attr, page, count);
+	if (ret)
+		return ret;
+
 	char *str __free(kfree) = gpio_aggregator_strdup_trimmed(page, count);
 	if (IS_ERR(str))
 		return PTR_ERR(str);
+
+	if (gpio_aggregator_find_cntrl(str)) {
+		pr_err("%s/%s: %s: control character 0x%02x\n",
+		       config_item_name(&line->parent->group.cg_item),
+		       config_item_name(&line->group.cg_item), attr,
+		       gpio_aggregator_find_cntrl(str));
+		return -EINVAL;
+	}
 
 	guard(mutex)(&line->parent->lock);
 
@@ -2135,7 +2244,8 @@ static ssize_t gpio_aggregator_line_key_store(struct config_item *item,
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 
-	return gpio_aggregator_line_str_store(line, &line->key, page, count);
+	return gpio_aggregator_line_str_store(line, "key", &line->key, page,
+					      count);
 }
 
 CONFIGFS_ATTR(gpio_aggregator_line_, key);
@@ -2157,16 +2267,19 @@ static ssize_t gpio_aggregator_line_offset_store(struct config_item *item,
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 	int offset, ret;
 
-	/* -1: the key is a line name */
+	ret = gpio_aggregator_line_check_write(line, "offset", page, count);
+	if (ret)
+		return ret;
+
+	/* -1: the key is a line name; out of range is EINVAL, not ERANGE */
 	ret = kstrtoint(page, 10, &offset);
-	if (!ret && (offset < -1 || offset > AGGREGATOR_MAX_OFFSET))
-		ret = -EINVAL;
-	if (ret) {
+	if (ret || offset < -1 || offset > AGGREGATOR_MAX_OFFSET) {
 		pr_err("%s/%s: offset '%.*s' is not -1 or 0 to %u\n",
 		       config_item_name(&line->parent->group.cg_item),
-		       config_item_name(item), (int)strcspn(page, "\n"), page,
+		       config_item_name(item),
+		       min_t(int, strcspn(page, "\n"), 64), page,
 		       AGGREGATOR_MAX_OFFSET);
-		return ret;
+		return -EINVAL;
 	}
 
 	guard(mutex)(&line->parent->lock);
@@ -2194,7 +2307,8 @@ static ssize_t gpio_aggregator_line_name_store(struct config_item *item,
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
 
-	return gpio_aggregator_line_str_store(line, &line->name, page, count);
+	return gpio_aggregator_line_str_store(line, "name", &line->name, page,
+					      count);
 }
 
 CONFIGFS_ATTR(gpio_aggregator_line_, name);
@@ -2217,11 +2331,16 @@ static ssize_t gpio_aggregator_line_active_low_store(struct config_item *item,
 	bool active_low;
 	int ret;
 
-	ret = kstrtobool(page, &active_low);
+	ret = gpio_aggregator_line_check_write(line, "active_low", page, count);
+	if (ret)
+		return ret;
+
+	ret = gpio_aggregator_parse_bool(page, &active_low);
 	if (ret) {
-		pr_err("%s/%s: active_low '%.*s' is not 0 or 1\n",
+		pr_err("%s/%s: active_low '%.*s' is not 0 or 1 (or no or yes, false or true, off or on)\n",
 		       config_item_name(&line->parent->group.cg_item),
-		       config_item_name(item), (int)strcspn(page, "\n"), page);
+		       config_item_name(item),
+		       min_t(int, strcspn(page, "\n"), 64), page);
 		return ret;
 	}
 
@@ -2292,13 +2411,22 @@ static ssize_t gpio_aggregator_device_live_store(struct config_item *item,
 						 size_t count)
 {
 	struct gpio_aggregator *aggr = to_gpio_aggregator(item);
+	const char *why;
 	bool live;
 	int ret;
 
-	ret = kstrtobool(page, &live);
+	why = gpio_aggregator_bad_write(page, count,
+					AGGREGATOR_CONFIGFS_WRITE_MAX);
+	if (why) {
+		pr_err("%s: live: %s\n", config_item_name(item), why);
+		return -EINVAL;
+	}
+
+	ret = gpio_aggregator_parse_bool(page, &live);
 	if (ret) {
-		pr_err("%s: live '%.*s' is not 1 or 0\n", config_item_name(item),
-		       (int)strcspn(page, "\n"), page);
+		pr_err("%s: live '%.*s' is not 1 or 0 (or yes or no, true or false, on or off)\n",
+		       config_item_name(item),
+		       min_t(int, strcspn(page, "\n"), 64), page);
 		return ret;
 	}
 
@@ -2538,7 +2666,14 @@ static ssize_t new_device_store(struct device_driver *driver, const char *buf,
 				size_t count)
 {
 	struct gpio_aggregator_spec *specs __free(kvfree) = NULL;
+	const char *why;
 	int num, ret;
+
+	why = gpio_aggregator_bad_write(buf, count, PAGE_SIZE);
+	if (why) {
+		pr_err("new_device: %s\n", why);
+		return -EINVAL;
+	}
 
 	char *spec __free(kfree) = kstrndup(buf, count, GFP_KERNEL);
 	if (!spec)
@@ -2602,9 +2737,16 @@ static struct gpio_aggregator *gpio_aggregator_claim_sysfs(int id)
 static ssize_t delete_device_store(struct device_driver *driver,
 				   const char *buf, size_t count)
 {
-	int len = strcspn(buf, "\n");
+	int len = min_t(int, strcspn(buf, "\n"), 64);
 	struct gpio_aggregator *aggr;
+	const char *why;
 	int id, ret;
+
+	why = gpio_aggregator_bad_write(buf, count, PAGE_SIZE);
+	if (why) {
+		pr_err("delete_device: %s\n", why);
+		return -EINVAL;
+	}
 
 	ret = gpio_aggregator_parse_dev_name(buf, &id);
 	if (ret == -EINVAL) {

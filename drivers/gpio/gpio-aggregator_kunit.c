@@ -81,6 +81,7 @@ static const struct aggr_parse_case aggr_parse_cases[] = {
 	  "chip:1 Door Lock" },
 	{ "line name with equals", "a=b chip 1", 2, "a=b chip:1" },
 	{ "quoted name with equals", "\"x = y\"", 1, "x = y" },
+	{ "UTF-8 line name", "T\xc3\xbcr chip 1", 2, "T\xc3\xbcr chip:1" },
 	/* Syntax errors */
 	{ "empty", "", -EINVAL, NULL },
 	{ "blank", " \t\n", -EINVAL, NULL },
@@ -108,6 +109,10 @@ static const struct aggr_parse_case aggr_parse_cases[] = {
 	{ "unbalanced quote", "\"Door Lock chip 3", -EINVAL, NULL },
 	{ "empty quoted name", "\"\" chip 1", -EINVAL, NULL },
 	{ "quote inside a token", "a\"b\" chip 1", -EINVAL, NULL },
+	{ "control character in a key", "chip\x01 1", -EINVAL, NULL },
+	{ "DEL in a line name", "LED\x7f", -EINVAL, NULL },
+	{ "newline inside quotes", "\"Door\nLock\" chip 1", -EINVAL, NULL },
+	{ "escape sequence", "chip 1 \x1b[2J", -EINVAL, NULL },
 	{ "quoted value after equals", "a=\"b c\"", -EINVAL, NULL },
 	{ "a plus sign makes a line name", "chip +1,2", 2, "chip +1,2" },
 };
