@@ -9,9 +9,10 @@
 # booted with harness/dts/test.dts and is skipped without a devicetree.
 #
 # Usage: gpio-aggregator.sh [-l] [GROUP|CASE...]
-#   GROUP is sysfs, forward, configfs, devicetree or stress; CASE is a test
-#   case name or a glob matching names. Without arguments, the words of
-#   $GPIO_AGGREGATOR_TESTS select, and without those every case runs.
+#   GROUP is sysfs, forward, configfs, devicetree, stress or malformed;
+#   CASE is a test case name or a glob matching names. Without arguments,
+#   the words of $GPIO_AGGREGATOR_TESTS select, and without those every
+#   case runs.
 #   -l lists the groups and their cases.
 #
 # Several cases run the examples of
@@ -1501,9 +1502,74 @@ stress_live_toggle_held_lines() {
 }
 
 # ===========================================================================
+# malformed: the malformed-input corpus and the fuzzer
+
+CORPUS=$BASE_DIR/gpio-aggregator-corpus
+CORPUS_FILE=$BASE_DIR/gpio-aggregator-corpus.txt
+FUZZ=$BASE_DIR/gpio-aggregator-fuzz.py
+FUZZ_SEED=${GPIO_AGGREGATOR_FUZZ_SEED:-20261202}
+FUZZ_N=${GPIO_AGGREGATOR_FUZZ_N:-2000}
+
+# expect_first_free_id SPEC: with no aggregator left, the device SPEC makes
+# through new_device gets id 0: no refused input kept an id.
+expect_first_free_id() {
+	agg_new "$1"
+	expect_eq "device made after the $CASE" "$AGG" gpio-aggregator.0
+	agg_delete "$AGG"
+}
+
+# Every input of gpio-aggregator-corpus.txt is refused with its errno, with
+# one kernel message naming the problem, and leaves nothing behind (the
+# helper checks each input; see its top comment).
+malformed_corpus() {
+	[ -x "$CORPUS" ] || fail "$CORPUS not built"
+	sim_create corpus 8 agg-corpus - - - - - agg-corpus-line
+	cfs_new corpus
+	expect_eq "dev_name of corpus" "$CFS_DEV" gpio-aggregator.0
+	cfs_line corpus 0 agg-corpus 0
+	"$CORPUS" "$CORPUS_FILE" corpus agg-corpus ||
+		fail "inputs of $CORPUS_FILE were not refused as expected"
+	cfs_remove corpus
+	expect_first_free_id "agg-corpus 0"
+	sim_remove corpus
+}
+
+# A seeded run of random new_device, delete_device and configfs operations
+# (gpio-aggregator-fuzz.py); GPIO_AGGREGATOR_FUZZ_SEED and _N set the seed
+# and the number of operations. Afterwards nothing is left: no device,
+# configfs entry or chip, every parent line free, the first id free.
+malformed_fuzz() {
+	local a b i t0 chips
+
+	sim_create fuzza 8 agg-fuzz-a - agg-fuzz-n0 - - agg-fuzz-n1
+	sim_create fuzzb 16 agg-fuzz-b agg-fuzz-n2
+	a=$(sim_chip fuzza)
+	b=$(sim_chip fuzzb)
+	chips=$(gpiodetect | sort)
+	t0=$(now_us)
+	python3 "$FUZZ" "$FUZZ_SEED" "$FUZZ_N" agg-fuzz-a:8 agg-fuzz-b:16 \
+		"$a:8" agg-fuzz-n0 agg-fuzz-n1 agg-fuzz-n2 ||
+		fail "the fuzzer found unexpected outcomes (seed $FUZZ_SEED)"
+	note "$CASE: $FUZZ_N operations in $(( ($(now_us) - t0) / 1000 )) ms"
+	module_loaded "$AGG_MODULE" || fail "$AGG_MODULE not loaded after the run"
+	expect_eq "devices left" "$(agg_devices)" ""
+	expect_eq "configfs entries left" "$(ls "$AGG_CONFIGFS")" ""
+	expect_eq "GPIO chips" "$(gpiodetect | sort)" "$chips"
+	for ((i = 0; i < 8; i++)); do
+		line_free "$a" "$i" || fail "line $i of $a still busy"
+	done
+	for ((i = 0; i < 16; i++)); do
+		line_free "$b" "$i" || fail "line $i of $b still busy"
+	done
+	expect_first_free_id "agg-fuzz-a 0"
+	sim_remove fuzza
+	sim_remove fuzzb
+}
+
+# ===========================================================================
 # Test runner
 
-TEST_GROUPS="sysfs forward configfs devicetree stress"
+TEST_GROUPS="sysfs forward configfs devicetree stress malformed"
 
 # group_cases GROUP: the cases of a group, in running order.
 group_cases() {
@@ -1565,6 +1631,9 @@ group_cases() {
 	stress) echo \
 		stress_new_delete_module_reload \
 		stress_live_toggle_held_lines ;;
+	malformed) echo \
+		malformed_corpus \
+		malformed_fuzz ;;
 	esac
 }
 
