@@ -9,10 +9,10 @@
 # booted with harness/dts/test.dts and is skipped without a devicetree.
 #
 # Usage: gpio-aggregator.sh [-l] [GROUP|CASE...]
-#   GROUP is sysfs, forward, configfs, devicetree, stress or malformed;
-#   CASE is a test case name or a glob matching names. Without arguments,
-#   the words of $GPIO_AGGREGATOR_TESTS select, and without those every
-#   case runs.
+#   GROUP is sysfs, forward, configfs, devicetree, stress, malformed or
+#   permissions; CASE is a test case name or a glob matching names.
+#   Without arguments, the words of $GPIO_AGGREGATOR_TESTS select, and
+#   without those every case runs.
 #   -l lists the groups and their cases.
 #
 # Several cases run the examples of
@@ -1567,9 +1567,121 @@ malformed_fuzz() {
 }
 
 # ===========================================================================
+# permissions: an unprivileged user
+
+PERM_UID=65534
+# The command prefix that runs a command as uid and gid PERM_UID, with no
+# groups and no capabilities
+AS_USER=(setpriv --reuid="$PERM_UID" --regid="$PERM_UID" --clear-groups
+	 --inh-caps=-all --bounding-set=-all)
+
+# as_user CMD...: run CMD as the unprivileged user. (spawn takes
+# "${AS_USER[@]}" CMD instead: a function would run in a subshell of its
+# own, which stop() would end without the command.)
+as_user() {
+	"${AS_USER[@]}" "$@"
+}
+
+# user_write VALUE FILE: write_attr, as the unprivileged user.
+user_write() {
+	# shellcheck disable=SC2016 # expanded by the user's shell
+	as_user sh -c 'printf "%s\n" "$1" > "$2"' sh "$1" "$2"
+}
+
+perm_is_unprivileged() {
+	local status
+
+	status=$(as_user cat /proc/self/status) || fail "setpriv failed"
+	expect_eq "uid of as_user" "$(awk '$1 == "Uid:" { print $2 }' <<< "$status")" "$PERM_UID"
+	expect_eq "capabilities of as_user" \
+		"$(awk '$1 == "CapEff:" { print $2 }' <<< "$status")" 0000000000000000
+}
+
+# The user can neither create nor delete aggregators, nor change those of
+# root, through sysfs or configfs; nothing changes.
+perm_configuration_refused() {
+	local dir=$AGG_CONFIGFS/agg0 mirror attr devices entries
+
+	perm_is_unprivileged
+	sim_create a 8 agg-sim-a
+	agg_new "agg-sim-a 0"
+	mirror=$AGG_CONFIGFS/_sysfs.$(agg_id "$AGG")
+	cfs_new agg0
+	cfs_line agg0 0 agg-sim-a 1
+	devices=$(agg_devices)
+	entries=$(find "$AGG_CONFIGFS" | sort)
+
+	expect_errno EACCES user_write "agg-sim-a 2" "$NEW_DEVICE"
+	expect_errno EACCES user_write "$AGG" "$DELETE_DEVICE"
+	expect_errno EACCES as_user mkdir "$AGG_CONFIGFS/user0"
+	expect_errno EACCES as_user mkdir "$dir/line1"
+	expect_errno EACCES as_user rmdir "$dir/line0"
+	expect_errno EACCES as_user rmdir "$dir"
+	for attr in line0/key:agg-sim-a line0/offset:3 line0/name:x \
+		    line0/active_low:1 live:1; do
+		expect_errno EACCES user_write "${attr#*:}" "$dir/${attr%%:*}"
+		expect_errno EACCES user_write "${attr#*:}" "$mirror/${attr%%:*}"
+	done
+	expect_eq "devices" "$(agg_devices)" "$devices"
+	expect_eq "configfs entries" "$(find "$AGG_CONFIGFS" | sort)" "$entries"
+	expect_eq "key of agg0/line0" "$(cfs_attr agg0/line0/key)" agg-sim-a
+	expect_eq "offset of agg0/line0" "$(cfs_attr agg0/line0/offset)" 1
+	expect_eq "live of agg0" "$(cfs_attr agg0/live)" 0
+	dev_absent "$CFS_DEV" || fail "$CFS_DEV went live"
+	cfs_remove agg0
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+# Handed the aggregated chip as a udev rule would (chown, chmod), the user
+# can use exactly its lines, and still none of the parent chip's.
+perm_chip_handed_over() {
+	local a pid
+
+	perm_is_unprivileged
+	sim_create a 8 agg-sim-a
+	a=$(sim_chip a)
+	agg_new "agg-sim-a 2,5"
+	agg_chip "$AGG"
+
+	# Before: the user cannot open either chip.
+	expect_errno EACCES as_user gpioget "$CHIP" 0
+	expect_errno EACCES as_user gpioget "$a" 0
+
+	must chown "$PERM_UID:$PERM_UID" "/dev/$CHIP"
+	must chmod 0600 "/dev/$CHIP"
+	expect_eq "lines seen by the user" \
+		"$(as_user gpioinfo "$CHIP" | grep -c '^[[:space:]]*line ')" 2
+	sim_pull a 2 pull-up
+	sim_pull a 5 pull-down
+	expect_eq "values read by the user" "$(as_user gpioget "$CHIP" 0 1)" "1 0"
+	spawn "$WORK/gpioset.out" "${AS_USER[@]}" gpioset --mode=signal "$CHIP" 1=1
+	pid=$SPAWNED
+	expect_sim_value a 5 1
+	stop "$pid"
+	line_free "$CHIP" 1 || fail "line 1 of $CHIP still held by the user's gpioset"
+	# The chip has two lines: no offset beyond them.
+	expect_errno EINVAL as_user gpioget "$CHIP" 2
+	expect_errno EINVAL as_user gpioget "$CHIP" 7
+	expect_errno EINVAL as_user gpioget "$CHIP" 65535
+
+	# The parent chip stays closed to the user, whatever the line.
+	expect_errno EACCES as_user gpioget "$a" 0
+	expect_errno EACCES as_user gpioget "$a" 2
+	expect_errno EACCES as_user gpioinfo "$a"
+	# For those who may open it, the aggregated lines are busy.
+	expect_line_busy "$a" 2
+	expect_line_busy "$a" 5
+	line_free "$a" 0 || fail "line 0 of $a, not aggregated, is busy"
+
+	agg_delete "$AGG"
+	sim_remove a
+}
+
+# ===========================================================================
 # Test runner
 
-TEST_GROUPS="sysfs forward configfs devicetree stress malformed"
+TEST_GROUPS="sysfs forward configfs devicetree stress malformed permissions"
 
 # group_cases GROUP: the cases of a group, in running order.
 group_cases() {
@@ -1634,6 +1746,9 @@ group_cases() {
 	malformed) echo \
 		malformed_corpus \
 		malformed_fuzz ;;
+	permissions) echo \
+		perm_configuration_refused \
+		perm_chip_handed_over ;;
 	esac
 }
 
