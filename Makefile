@@ -18,6 +18,9 @@
 #   make selftest   run the gpio-aggregator selftests in the test kernel
 #   make check      checkpatch --strict, a W=1 build and sparse on our files
 #   make bench      benchmark: direct access, ours and the 6.12 driver
+#   make fuzz [SEED=n] [N=n]  the fuzzer of the selftests on the debug kernel:
+#                   N random sysfs and configfs operations (default 10000)
+#                   from SEED (default random, printed), then a kmemleak scan
 #   make clean      remove builds and logs (keeps the unpacked base tree)
 #   make distclean  remove out/ entirely
 #
@@ -30,7 +33,7 @@ export DEBUG
 
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
-.PHONY: all run test deps tree build shell exec kunit selftest check bench clean distclean
+.PHONY: all run test deps tree build shell exec kunit selftest check bench fuzz clean distclean
 
 all: build
 
@@ -74,6 +77,12 @@ run: build
 
 bench: build
 	@$(H)/bench.sh
+
+# Always the debug kernel, whatever DEBUG says: the point is its checks.
+fuzz: tree
+	@$(H)/build.sh debug
+	@$(H)/dtb.sh
+	@SEED='$(SEED)' N='$(N)' $(H)/fuzz.sh
 
 test: deps
 	@$(H)/test.sh
