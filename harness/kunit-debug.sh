@@ -35,7 +35,13 @@ done) || true
 # Each module's output starts at a marker line in the kernel log, so that
 # its KTAP (a document of its own, "KTAP version 1" and a plan) can be cut
 # out of the console log and parsed alone.
+# Fault injection also covers allocations that may sleep (by default it
+# leaves them alone), so that the suites' no-allocation checks see those too.
 cmd="sh $HARNESS/guest/kmemleak.sh clear || exit 1
+for f in failslab/ignore-gfp-wait fail_page_alloc/ignore-gfp-wait; do
+	echo N > /sys/kernel/debug/\$f || exit 1
+done
+echo 0 > /sys/kernel/debug/fail_page_alloc/min-order || exit 1
 rc=0
 for m in $(echo $modules); do
 	echo \"harness: kunit module \$m\" > /dev/kmsg

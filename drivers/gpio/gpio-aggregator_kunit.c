@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pinctrl/pinconf-generic.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -1098,7 +1099,286 @@ static struct kunit_suite aggr_fwd_suite = {
 	.test_cases = aggr_fwd_cases,
 };
 
-kunit_test_suites(&aggr_parser_suite, &aggr_fwd_suite);
+/*
+ * No allocation in the forwarder's get and set paths
+ *
+ * They run with the next allocation of the task made to fail, through the
+ * fault injection that /proc/<pid>/fail-nth drives (failslab for the slab,
+ * fail_page_alloc for pages): they must still succeed, and the count must
+ * show that no allocation was even tried. By default fault injection leaves
+ * alone the allocations that may sleep: with its ignore-gfp-wait knobs set
+ * to N in debugfs, these are checked too. The parent chips have as many
+ * lines as gpiolib handles without allocating (GPIOLIB_FASTPATH_LIMIT), so
+ * that its array calls into them do not allocate either.
+ */
+
+#define AGGR_WIDE_NGPIO		512
+
+enum { WIDE_A, WIDE_B, WIDE_C, WIDE_D, NUM_WIDE };
+
+/**
+ * struct aggr_wide - a mock parent GPIO chip with many lines
+ * @gc: the chip
+ * @values: line levels
+ */
+struct aggr_wide {
+	struct gpio_chip gc;
+	DECLARE_BITMAP(values, AGGR_WIDE_NGPIO);
+};
+
+static const char *const aggr_wide_labels[NUM_WIDE] = {
+	[WIDE_A] = "aggr-kunit-wide-A",
+	[WIDE_B] = "aggr-kunit-wide-B",
+	[WIDE_C] = "aggr-kunit-wide-C",
+	[WIDE_D] = "aggr-kunit-wide-D",
+};
+
+static int aggr_wide_get_direction(struct gpio_chip *gc, unsigned int offset)
+{
+	return GPIO_LINE_DIRECTION_OUT;
+}
+
+static int aggr_wide_get(struct gpio_chip *gc, unsigned int offset)
+{
+	struct aggr_wide *wide = gpiochip_get_data(gc);
+
+	return test_bit(offset, wide->values);
+}
+
+static int aggr_wide_get_multiple(struct gpio_chip *gc, unsigned long *mask,
+				  unsigned long *bits)
+{
+	struct aggr_wide *wide = gpiochip_get_data(gc);
+
+	bitmap_replace(bits, bits, wide->values, mask, gc->ngpio);
+
+	return 0;
+}
+
+static int aggr_wide_set(struct gpio_chip *gc, unsigned int offset, int value)
+{
+	struct aggr_wide *wide = gpiochip_get_data(gc);
+
+	__assign_bit(offset, wide->values, value);
+
+	return 0;
+}
+
+static int aggr_wide_set_multiple(struct gpio_chip *gc, unsigned long *mask,
+				  unsigned long *bits)
+{
+	struct aggr_wide *wide = gpiochip_get_data(gc);
+
+	bitmap_replace(wide->values, wide->values, bits, mask, gc->ngpio);
+
+	return 0;
+}
+
+/* Adds wide mock @idx; C and D can sleep, A and B cannot. */
+static void aggr_wide_add(struct kunit *test, struct device *dev,
+			  unsigned int idx)
+{
+	struct aggr_wide *wide;
+	struct gpio_chip *gc;
+
+	/* Freed by @dev after the chip is removed */
+	wide = devm_kzalloc(dev, sizeof(*wide), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, wide);
+
+	gc = &wide->gc;
+	gc->label = aggr_wide_labels[idx];
+	gc->parent = dev;
+	gc->owner = THIS_MODULE;
+	gc->base = -1;
+	gc->ngpio = AGGR_WIDE_NGPIO;
+	gc->can_sleep = idx >= WIDE_C;
+	gc->get_direction = aggr_wide_get_direction;
+	gc->get = aggr_wide_get;
+	gc->get_multiple = aggr_wide_get_multiple;
+	gc->set_rv = aggr_wide_set;
+	gc->set_multiple_rv = aggr_wide_set_multiple;
+
+	KUNIT_ASSERT_EQ(test, devm_gpiochip_add_data(dev, gc, wide), 0);
+}
+
+static int aggr_alloc_test_init(struct kunit *test)
+{
+	struct device *provider;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_FAILSLAB) || !IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC))
+		kunit_skip(test, "needs CONFIG_FAILSLAB and CONFIG_FAIL_PAGE_ALLOC");
+
+	provider = kunit_device_register(test, "wide-provider");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, provider);
+
+	for (i = 0; i < NUM_WIDE; i++)
+		aggr_wide_add(test, provider, i);
+
+	return 0;
+}
+
+/*
+ * A registered forwarder, on its own device, of @num lines taken from the
+ * wide mocks @first and @second: in turn (first 0, second 0, first 1...) if
+ * @interleaved, else all the lines of @first then all of @second.
+ */
+static struct gpiochip_fwd *aggr_make_wide_fwd(struct kunit *test,
+					       const char *name,
+					       unsigned int first,
+					       unsigned int second,
+					       bool interleaved)
+{
+	unsigned int i, chip, offset, num = 2 * AGGR_WIDE_NGPIO;
+	struct gpiod_lookup_table *table;
+	struct gpiochip_fwd *fwd;
+	struct gpio_desc *desc;
+	struct device *dev;
+
+	dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+
+	table = kunit_kzalloc(test, struct_size(table, table, num + 1),
+			      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	table->dev_id = dev_name(dev);
+	for (i = 0; i < num; i++) {
+		if (interleaved) {
+			chip = i % 2 ? second : first;
+			offset = i / 2;
+		} else {
+			chip = i < AGGR_WIDE_NGPIO ? first : second;
+			offset = i % AGGR_WIDE_NGPIO;
+		}
+		table->table[i] = GPIO_LOOKUP_IDX(aggr_wide_labels[chip], offset,
+						  NULL, i, 0);
+	}
+	gpiod_add_lookup_table(table);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, aggr_remove_lookup_table,
+						  table),
+			0);
+
+	fwd = devm_gpiochip_fwd_alloc(dev, num);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fwd);
+	for (i = 0; i < num; i++) {
+		desc = devm_gpiod_get_index(dev, NULL, i, GPIOD_ASIS);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, desc);
+		KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, desc, i), 0);
+	}
+	KUNIT_ASSERT_EQ(test, gpiochip_fwd_register(fwd, NULL), 0);
+
+	return fwd;
+}
+
+#ifdef CONFIG_FAULT_INJECTION
+/* Makes the next allocation of this task fail, as /proc/self/fail-nth does */
+static void aggr_fail_next_allocation(void)
+{
+	WRITE_ONCE(current->fail_nth, 1);
+}
+
+/* Stops it; returns whether an allocation was tried in between. */
+static bool aggr_allocation_tried(void)
+{
+	unsigned int left = READ_ONCE(current->fail_nth);
+
+	WRITE_ONCE(current->fail_nth, 0);
+
+	return left != 1;
+}
+#else
+static void aggr_fail_next_allocation(void)
+{
+}
+
+static bool aggr_allocation_tried(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * Sets then reads back the first @num lines of @fwd, all at once then the
+ * last alone, with every allocation failing.
+ */
+static void aggr_expect_no_allocation(struct kunit *test,
+				      struct gpiochip_fwd *fwd,
+				      unsigned int num)
+{
+	unsigned int ngpio = gpiochip_fwd_get_gpiochip(fwd)->ngpio;
+	int set_ret, get_ret, set1_ret, get1_ret;
+	unsigned long *mask, *bits, *read;
+	bool tried;
+
+	mask = kunit_kcalloc(test, BITS_TO_LONGS(ngpio), sizeof(*mask),
+			     GFP_KERNEL);
+	bits = kunit_kcalloc(test, BITS_TO_LONGS(ngpio), sizeof(*bits),
+			     GFP_KERNEL);
+	read = kunit_kcalloc(test, BITS_TO_LONGS(ngpio), sizeof(*read),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, mask && bits && read);
+
+	bitmap_set(mask, 0, num);
+	bitmap_set(bits, num / 3, num / 2);
+
+	aggr_fail_next_allocation();
+	set_ret = gpiochip_fwd_gpio_set_multiple(fwd, mask, bits);
+	get_ret = gpiochip_fwd_gpio_get_multiple(fwd, mask, read);
+	set1_ret = gpiochip_fwd_gpio_set(fwd, num - 1, 1);
+	get1_ret = gpiochip_fwd_gpio_get(fwd, num - 1);
+	tried = aggr_allocation_tried();
+
+	KUNIT_EXPECT_FALSE_MSG(test, tried, "an allocation with %u lines", num);
+	KUNIT_EXPECT_EQ_MSG(test, set_ret, 0, "set_multiple of %u lines", num);
+	KUNIT_EXPECT_EQ_MSG(test, get_ret, 0, "get_multiple of %u lines", num);
+	KUNIT_EXPECT_TRUE_MSG(test, bitmap_equal(read, bits, num),
+			      "values read back from %u lines", num);
+	KUNIT_EXPECT_EQ(test, set1_ret, 0);
+	KUNIT_EXPECT_EQ(test, get1_ret, 1);
+}
+
+static void aggr_expect_no_allocation_at_any_count(struct kunit *test,
+						   struct gpiochip_fwd *fwd)
+{
+	static const unsigned int counts[] = { 1, 2, 8, 64, 512, 1024 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		aggr_expect_no_allocation(test, fwd, counts[i]);
+}
+
+static void aggr_test_alloc_interleaved(struct kunit *test)
+{
+	struct gpiochip_fwd *fwd;
+
+	fwd = aggr_make_wide_fwd(test, "fwd-interleaved", WIDE_A, WIDE_B, true);
+	KUNIT_ASSERT_FALSE(test, gpiochip_fwd_get_gpiochip(fwd)->can_sleep);
+	aggr_expect_no_allocation_at_any_count(test, fwd);
+}
+
+static void aggr_test_alloc_grouped_sleeping(struct kunit *test)
+{
+	struct gpiochip_fwd *fwd;
+
+	fwd = aggr_make_wide_fwd(test, "fwd-grouped", WIDE_C, WIDE_D, false);
+	KUNIT_ASSERT_TRUE(test, gpiochip_fwd_get_gpiochip(fwd)->can_sleep);
+	aggr_expect_no_allocation_at_any_count(test, fwd);
+}
+
+static struct kunit_case aggr_alloc_cases[] = {
+	KUNIT_CASE(aggr_test_alloc_interleaved),
+	KUNIT_CASE(aggr_test_alloc_grouped_sleeping),
+	{ }
+};
+
+static struct kunit_suite aggr_alloc_suite = {
+	.name = "gpio-aggregator-forwarder-no-alloc",
+	.init = aggr_alloc_test_init,
+	.test_cases = aggr_alloc_cases,
+};
+
+kunit_test_suites(&aggr_parser_suite, &aggr_fwd_suite, &aggr_alloc_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_IMPORT_NS(GPIO_FORWARDER);
