@@ -38,12 +38,18 @@ spec() {
 	}'
 }
 
+# aggregators: the names of the sysfs aggregators, one a line.
+aggregators() {
+	for d in /sys/bus/platform/devices/gpio-aggregator.*; do
+		[ ! -e "$d" ] || echo "${d##*/}"
+	done
+}
+
 # new_aggregator SPEC: create an aggregator and print its device name.
 new_aggregator() {
-	before=$(ls /sys/bus/platform/devices | grep '^gpio-aggregator\.' || true)
+	before=$(aggregators)
 	echo "$1" > "$DRV/new_device"
-	ls /sys/bus/platform/devices | grep '^gpio-aggregator\.' |
-		grep -vxF "$before" | head -n 1
+	aggregators | grep -vxF "$before" | head -n 1
 }
 
 # result CASE IMPL OP TARGET: run one in-kernel case and print its line.
@@ -124,23 +130,38 @@ scale_line() {
 	echo "scale: case=$1 impl=ours ms=$(( ($(now_ns) - $2) / 1000000 )) slab_kb=$(( $(slab_kb) - $3 ))"
 }
 
+# pick_parent I: set $parent to the mock parent of the I-th single-line
+# aggregator (a for the first 512, then b...), without a subshell.
+pick_parent() {
+	set -- a b c d e f g h
+	shift $(($1 / 512))
+	parent=$1
+}
+
 # Creating and destroying many aggregators, one line each, and a big one.
+# Only the writes are timed: the names are listed once, after.
 scale_cases() {
 	for k in $SCALE; do
-		t=$(now_ns) s=$(slab_kb) i=0 aggs=
+		before=$(aggregators)
+		t=$(now_ns) s=$(slab_kb) i=0
 		while [ $i -lt "$k" ]; do
-			aggs="$aggs $(new_aggregator "$(echo a b c d e f g h | cut -d' ' -f$((i / 512 + 1))) $((i % 512))")"
+			pick_parent $i
+			echo "$parent $((i % 512))" > "$DRV/new_device"
 			i=$((i + 1))
 		done
 		scale_line "sysfs-create-$k" "$t" "$s"
+		aggs=$(aggregators | grep -vxF "$before")
+		[ "$(echo "$aggs" | wc -l)" = "$k" ] ||
+			{ echo "bench: $k aggregators asked, $(echo "$aggs" | wc -l) made" >&2; exit 1; }
 		t=$(now_ns)
 		for a in $aggs; do echo "$a" > "$DRV/delete_device"; done
 		scale_line "sysfs-destroy-$k" "$t" "$s"
 
 		t=$(now_ns) s=$(slab_kb) i=0
 		while [ $i -lt "$k" ]; do
+			pick_parent $i
 			mkdir "$CFS/s$i" "$CFS/s$i/line0"
-			echo "$(echo a b c d e f g h | cut -d' ' -f$((i / 512 + 1)))" > "$CFS/s$i/line0/key"
+			echo "$parent" > "$CFS/s$i/line0/key"
 			echo $((i % 512)) > "$CFS/s$i/line0/offset"
 			echo 1 > "$CFS/s$i/live"
 			i=$((i + 1))
@@ -174,14 +195,18 @@ echo 1 > "$SIM/bench/live"
 
 insmod "$BENCH_DIR/gpio-agg-bench.ko"
 
+# The timed cases of both aggregators run back to back, before the scaling
+# cases churn the slab with thousands of devices.
 cases_for direct
 modprobe gpio-aggregator
 cases_for ours
-scale_cases
 rmmod gpio-aggregator
 insmod "$BENCH_DIR/gpio-aggregator-v612.ko"
 cases_for v6.12
 rmmod gpio_aggregator_v612
+modprobe gpio-aggregator
+scale_cases
+rmmod gpio-aggregator
 
 rmmod gpio_agg_bench
 echo 0 > "$SIM/bench/live"
