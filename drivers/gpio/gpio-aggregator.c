@@ -111,7 +111,8 @@ struct gpiochip_fwd_group {
  * @group_pos: scratch: position in @tmp_descs of the next line of each group
  * @tmp_descs: scratch: the parent lines of a multiple get or set, sorted by
  *             parent chip
- * @tmp_offsets: scratch: the offset in @chip of each line of @tmp_descs
+ * @tmp_offsets: scratch, for a multiple get: the offset in @chip of each
+ *               line of @tmp_descs
  * @tmp_values: scratch: the value of each line of @tmp_descs
  */
 struct gpiochip_fwd {
@@ -307,9 +308,10 @@ EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_gpio_set, GPIO_FORWARDER);
 /*
  * Puts in tmp_descs the parent lines of the lines in @mask, those of one
  * parent chip next to each other, in the order of @mask within a chip: a
- * counting sort by group. tmp_offsets[i] is the offset in the forwarder's
- * chip of tmp_descs[i] and, when @bits is given, bit i of tmp_values its
- * value in @bits. Returns how many lines it put, or -ENODEV when a line in
+ * counting sort by group. When @bits is given (a set), bit i of tmp_values
+ * is the value in @bits of tmp_descs[i]; otherwise (a get, whose values go
+ * back to @bits by offset) tmp_offsets[i] is its offset in the forwarder's
+ * chip. Returns how many lines it put, or -ENODEV when a line in
  * @mask has no parent line.
  */
 static int gpiochip_fwd_gather(struct gpiochip_fwd *fwd,
@@ -344,9 +346,10 @@ static int gpiochip_fwd_gather(struct gpiochip_fwd *fwd,
 		i = sorted ? pos[fwd->line_group[offset]]++ : n;
 		n++;
 		fwd->tmp_descs[i] = fwd->descs[offset];
-		fwd->tmp_offsets[i] = offset;
 		if (bits)
 			__assign_bit(i, fwd->tmp_values, test_bit(offset, bits));
+		else
+			fwd->tmp_offsets[i] = offset;
 	}
 
 	return n;
