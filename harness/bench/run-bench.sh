@@ -5,7 +5,8 @@
 # then the scaling figures. Tooling, not product.
 #
 # Environment: BENCH_DIR, where bench.sh built the modules and programs;
-# QUICK=1 for one short pass (make test), with few iterations.
+# QUICK=1 for one short pass (make test), with few iterations; CASES, a
+# shell pattern, runs only the timed cases it matches, and no scaling.
 set -eu
 
 DRV=/sys/bus/platform/drivers/gpio-aggregator
@@ -52,6 +53,15 @@ new_aggregator() {
 	aggregators | grep -vxF "$before" | head -n 1
 }
 
+# selected CASE: whether CASE is to run.
+selected() {
+	# shellcheck disable=SC2254 # CASES is a pattern
+	case $1 in
+	${CASES:-*}) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # result CASE IMPL OP TARGET: run one in-kernel case and print its line.
 # The calls into gpio-sim are not counted.
 result() {
@@ -64,6 +74,7 @@ result() {
 
 # kernel_case CASE IMPL OP LAYOUT N
 kernel_case() {
+	selected "$1" || return 0
 	s=$(spec "$4" "$5")
 	if [ "$2" = direct ]; then
 		result "$1" "$2" "$3" "$s"
@@ -83,6 +94,7 @@ chip_dev() {
 # cdev_case CASE IMPL OP N: the chardev, through an aggregator of N lines of
 # one parent or on the parent itself.
 cdev_case() {
+	selected "$1" || return 0
 	offsets=$(seq 0 $(($4 - 1)) | tr '\n' ' ')
 	if [ "$2" = direct ]; then
 		chip=$(chip_dev a)
@@ -133,8 +145,9 @@ scale_line() {
 # pick_parent I: set $parent to the mock parent of the I-th single-line
 # aggregator (a for the first 512, then b...), without a subshell.
 pick_parent() {
+	pick=$(($1 / 512))
 	set -- a b c d e f g h
-	shift $(($1 / 512))
+	shift "$pick"
 	parent=$1
 }
 
@@ -204,9 +217,11 @@ rmmod gpio-aggregator
 insmod "$BENCH_DIR/gpio-aggregator-v612.ko"
 cases_for v6.12
 rmmod gpio_aggregator_v612
-modprobe gpio-aggregator
-scale_cases
-rmmod gpio-aggregator
+if [ -z "${CASES:-}" ]; then
+	modprobe gpio-aggregator
+	scale_cases
+	rmmod gpio-aggregator
+fi
 
 rmmod gpio_agg_bench
 echo 0 > "$SIM/bench/live"
