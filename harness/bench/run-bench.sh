@@ -4,6 +4,10 @@
 #   bench: case=<name> impl=<direct|ours|v6.12> ns_per_op=<median> min=<ns> max=<ns> parent_calls=<per op or ->
 # then the scaling figures. Tooling, not product.
 #
+# The implementations take turns for several rounds, so that a burst of
+# load on the host hits all of them alike; a case's figures are the median
+# of its rounds' medians, the lowest minimum and the highest maximum.
+#
 # Environment: BENCH_DIR, where bench.sh built the modules and programs;
 # QUICK=1 for one short pass (make test), with few iterations; CASES, a
 # shell pattern, runs only the timed cases it matches, and no scaling.
@@ -15,10 +19,11 @@ RUN=/sys/kernel/debug/gpio-agg-bench/run
 SIM=/sys/kernel/config/gpio-sim
 
 if [ "${QUICK:-0}" = 1 ]; then
-	ITERS=200 REPEATS=3 CDEV_ITERS=20 SCALE="1 10"
+	ROUNDS=1 ITERS=200 REPEATS=3 CDEV_ITERS=20 SCALE="1 10"
 else
-	ITERS=20000 REPEATS=7 CDEV_ITERS=2000 SCALE="1 10 100 1000"
+	ROUNDS=3 ITERS=20000 REPEATS=7 CDEV_ITERS=2000 SCALE="1 10 100 1000"
 fi
+ROUND_LOG=/run/bench-rounds
 
 # spec LAYOUT N: the new_device spec of N lines of the mock parents, on one
 # parent ("one"), four in blocks ("grouped") or four in turn ("interleaved"),
@@ -67,8 +72,8 @@ selected() {
 result() {
 	echo "$3 $ITERS $REPEATS $4" > "$RUN"
 	case $1 in
-	sim-*) echo "bench: case=$1 impl=$2 $(sed 's/parent_calls=.*/parent_calls=-/' "$RUN")" ;;
-	*) echo "bench: case=$1 impl=$2 $(cat "$RUN")" ;;
+	sim-*) echo "round: case=$1 impl=$2 $(sed 's/parent_calls=.*/parent_calls=-/' "$RUN")" ;;
+	*) echo "round: case=$1 impl=$2 $(cat "$RUN")" ;;
 	esac
 }
 
@@ -103,7 +108,7 @@ cdev_case() {
 		chip=$(chip_dev "$agg")
 	fi
 	# shellcheck disable=SC2086
-	echo "bench: case=$1 impl=$2 $("$BENCH_DIR/chardev-bench" "$chip" "$3" \
+	echo "round: case=$1 impl=$2 $("$BENCH_DIR/chardev-bench" "$chip" "$3" \
 		"$CDEV_ITERS" "$REPEATS" $offsets) parent_calls=-"
 	[ "$2" = direct ] || echo "$agg" > "$DRV/delete_device"
 }
@@ -126,6 +131,31 @@ cases_for() {
 			cdev_case "cdev-$op-$n" "$impl" "$op" "$n"
 		done
 	done
+}
+
+# combine: one bench: line per case and implementation from the round:
+# lines on stdin, in the order they first came.
+combine() {
+	awk '{
+		key = $2 " " $3
+		if (!(key in n)) { order[++keys] = key; n[key] = 0 }
+		split($4, v, "="); med[key, ++n[key]] = v[2]
+		split($5, v, "="); if (!(key in lo) || v[2] + 0 < lo[key]) lo[key] = v[2] + 0
+		split($6, v, "="); if (!(key in hi) || v[2] + 0 > hi[key]) hi[key] = v[2] + 0
+		calls[key] = $7
+	}
+	END {
+		for (k = 1; k <= keys; k++) {
+			key = order[k]
+			# insertion sort of the few medians
+			for (i = 2; i <= n[key]; i++)
+				for (j = i; j > 1 && med[key, j - 1] + 0 > med[key, j] + 0; j--) {
+					t = med[key, j]; med[key, j] = med[key, j - 1]; med[key, j - 1] = t
+				}
+			printf "bench: %s ns_per_op=%d min=%d max=%d %s\n", key,
+				med[key, int((n[key] + 1) / 2)], lo[key], hi[key], calls[key]
+		}
+	}'
 }
 
 # now_ns: a monotonic-enough clock for the scaling figures.
@@ -192,10 +222,10 @@ scale_cases() {
 	t=$(now_ns) s=$(slab_kb)
 	big=$(new_aggregator "a 0-511 b 0-511 c 0-511 d 0-511 e 0-511 f 0-511 g 0-511 h 0-511")
 	scale_line sysfs-create-4096-lines "$t" "$s"
-	result get-1-of-4096 ours get "$big 4095"
+	result get-1-of-4096 ours get "$big 4095" | combine
 	echo "$big" > "$DRV/delete_device"
 	small=$(new_aggregator "h 508-511")
-	result get-1-of-4 ours get "$small 3"
+	result get-1-of-4 ours get "$small 3" | combine
 	echo "$small" > "$DRV/delete_device"
 }
 
@@ -208,15 +238,21 @@ echo 1 > "$SIM/bench/live"
 
 insmod "$BENCH_DIR/gpio-agg-bench.ko"
 
-# The timed cases of both aggregators run back to back, before the scaling
-# cases churn the slab with thousands of devices.
-cases_for direct
-modprobe gpio-aggregator
-cases_for ours
-rmmod gpio-aggregator
-insmod "$BENCH_DIR/gpio-aggregator-v612.ko"
-cases_for v6.12
-rmmod gpio_aggregator_v612
+# The timed cases, in rounds, before the scaling cases churn the slab with
+# thousands of devices.
+: > "$ROUND_LOG"
+round=1
+while [ "$round" -le "$ROUNDS" ]; do
+	cases_for direct >> "$ROUND_LOG"
+	modprobe gpio-aggregator
+	cases_for ours >> "$ROUND_LOG"
+	rmmod gpio-aggregator
+	insmod "$BENCH_DIR/gpio-aggregator-v612.ko"
+	cases_for v6.12 >> "$ROUND_LOG"
+	rmmod gpio_aggregator_v612
+	round=$((round + 1))
+done
+combine < "$ROUND_LOG"
 if [ -z "${CASES:-}" ]; then
 	modprobe gpio-aggregator
 	scale_cases
