@@ -2128,13 +2128,15 @@ to_gpio_aggregator_line(struct config_item *item)
 
 /*
  * Parses the words that live and active_low take, in any case, maybe
- * followed by a newline. Unlike kstrtobool(), which looks at the first
- * characters only, refuses anything else: "nonsense" is not "no".
+ * followed by a newline: the whole words kstrtobool() knows. Unlike
+ * kstrtobool(), which looks at the first characters only, refuses anything
+ * else: "nonsense" is not "no".
  */
 static int gpio_aggregator_parse_bool(const char *page, bool *val)
 {
 	static const char *const words[][2] = {
-		{ "0", "1" }, { "no", "yes" }, { "false", "true" }, { "off", "on" },
+		{ "0", "1" }, { "n", "y" }, { "no", "yes" }, { "f", "t" },
+		{ "false", "true" }, { "off", "on" },
 	};
 	size_t len = strcspn(page, "\n");
 	unsigned int i;

@@ -767,9 +767,10 @@ configfs_live_values() {
 	cfs_new agg0
 	dev=$CFS_DEV
 	cfs_line agg0 0 agg-sim-a 0
-	for on in 1 yes true on; do
+	for on in 1 y Y yes true t on; do
 		case $on in
-		1) off=0 ;; yes) off=no ;; true) off=false ;; on) off=off ;;
+		1) off=0 ;; y) off=n ;; Y) off=N ;; yes) off=no ;;
+		true) off=false ;; t) off=f ;; on) off=off ;;
 		esac
 		cfs_live agg0 "$on"
 		expect_eq "live after '$on'" "$(cfs_attr agg0/live)" 1
