@@ -44,6 +44,7 @@
 #include <linux/sysfs.h>
 #include <linux/time.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include <kunit/visibility.h>
 
@@ -1267,7 +1268,8 @@ EXPORT_SYMBOL_IF_KUNIT(gpio_aggregator_parse_spec);
  * @lock: see the comment in the structure
  * @pdev: its platform device while registered (bound, or waiting for a
  *        deferred probe), else NULL
- * @probe_sync: the probe of @pdev must not defer, but fail
+ * @probe_sync: the probe of @pdev must not defer, but fail: set for
+ *              configfs until its first probe succeeded
  * @probe_err: result of the last probe of @pdev, written by the probe
  * @lines: its lines, sorted by index
  */
@@ -1280,7 +1282,9 @@ struct gpio_aggregator {
 	 * Protects pdev, probe_sync, the list of lines and the attributes of
 	 * the lines. While pdev is set, the lines and their attributes do not
 	 * change: the probe of pdev reads them without the lock. The probe
-	 * writes probe_err with WRITE_ONCE(), read after it with READ_ONCE().
+	 * writes probe_err with WRITE_ONCE(), read after it with READ_ONCE(),
+	 * and reads probe_sync with READ_ONCE(): a probe tried again after a
+	 * parent controller came back may run while the lock is held.
 	 */
 	struct mutex lock;
 	struct platform_device *pdev;
@@ -1431,6 +1435,176 @@ static void gpio_aggregator_line_add(struct gpio_aggregator *aggr,
 }
 
 /*
+ * Parent controllers that go away
+ *
+ * The device of an aggregator is a consumer of the device of each parent
+ * GPIO controller, through a managed device link. Before a parent's driver
+ * unbinds (its device is unregistered, as gpio-sim does when "live" goes to
+ * 0, or its driver is unbound), the driver core unbinds the aggregator: the
+ * aggregated chip goes first, while the parent lines still exist, and its
+ * users get -ENODEV from then on, never values of lines that are gone.
+ *
+ * An aggregator unbound that way tries to probe again from a work item: the
+ * probe defers until the parent lines can be found again, and the driver
+ * core retries it whenever a driver binds, so the aggregator comes back
+ * with the same lines when its parents do.
+ */
+
+/**
+ * struct gpio_aggregator_reprobe - a probe to try again after an unbinding
+ * @work: runs the probe
+ * @dev: the device to probe, referenced until then
+ */
+struct gpio_aggregator_reprobe {
+	struct work_struct work;
+	struct device *dev;
+};
+
+/**
+ * struct gpio_aggregator_parents - the links of a bound aggregator's device
+ * @dev: the device of the aggregator, the consumer of the links
+ * @links: the link to the device of each parent controller, once each
+ * @num: number of entries of @links in use
+ * @reprobe: allocated once the probe succeeded, so that an unbinding never
+ *           fails to queue it; then owned by the work queued, if any
+ *
+ * Freed with the binding of @dev; the driver core drops the links after
+ * that (they are removed when the consumer unbinds).
+ */
+struct gpio_aggregator_parents {
+	struct device *dev;
+	struct device_link **links;
+	unsigned int num;
+	struct gpio_aggregator_reprobe *reprobe;
+};
+
+/* Runs the probes tried again; drained before the module goes away. */
+static struct workqueue_struct *gpio_aggregator_wq;
+
+static struct gpio_aggregator_parents *
+gpio_aggregator_parents_alloc(struct device *dev, unsigned int max)
+{
+	struct gpio_aggregator_parents *parents;
+
+	parents = devm_kzalloc(dev, sizeof(*parents), GFP_KERNEL);
+	if (!parents)
+		return NULL;
+
+	/* At most one parent controller per line */
+	parents->links = gpiochip_fwd_devm_kvcalloc(dev, max,
+						    sizeof(*parents->links));
+	if (!parents->links)
+		return NULL;
+
+	parents->dev = dev;
+
+	return parents;
+}
+
+/*
+ * Links the aggregator's device to the device of the controller of @desc.
+ * -EPROBE_DEFER when that controller's driver is unbinding: the line is
+ * about to go away.
+ */
+static int gpio_aggregator_link_parent(struct gpio_aggregator_parents *parents,
+				       struct gpio_desc *desc)
+{
+	struct gpio_device *gdev = gpiod_to_gpio_device(desc);
+	struct device *supplier = gpio_device_to_device(gdev)->parent;
+	struct device_link *link;
+	unsigned int i;
+
+	/*
+	 * A controller registered without a parent device, or by code that
+	 * is not a driver: nothing unbinds, nothing to follow. A managed link
+	 * to a device without a driver would also keep the probe waiting.
+	 */
+	if (!supplier || !READ_ONCE(supplier->driver))
+		return 0;
+
+	link = device_link_add(parents->dev, supplier,
+			       DL_FLAG_AUTOREMOVE_CONSUMER);
+	if (!link)
+		return dev_err_probe(parents->dev, -EINVAL,
+				     "cannot link to GPIO controller %s\n",
+				     dev_name(supplier));
+
+	/* Set by the driver core for a supplier that is bound or probing */
+	if (READ_ONCE(link->status) != DL_STATE_CONSUMER_PROBE)
+		return -EPROBE_DEFER;
+
+	/* Lines of a chip mostly follow each other: look from the end */
+	for (i = parents->num; i > 0; i--) {
+		if (parents->links[i - 1] == link)
+			return 0;
+	}
+	parents->links[parents->num++] = link;
+
+	return 0;
+}
+
+static void gpio_aggregator_reprobe_work(struct work_struct *work)
+{
+	struct gpio_aggregator_reprobe *reprobe =
+		container_of(work, struct gpio_aggregator_reprobe, work);
+
+	/*
+	 * Nothing to do with the result: the probe succeeds, or defers and
+	 * the driver core tries again later, or the device is gone.
+	 */
+	if (device_attach(reprobe->dev) < 0)
+		dev_dbg(reprobe->dev, "cannot probe again\n");
+
+	put_device(reprobe->dev);
+	kfree(reprobe);
+}
+
+/*
+ * Runs as the aggregator's device unbinds: when a parent controller takes it
+ * down, wait for the parent to come back. The work runs the probe once the
+ * unbinding is over: it needs the device lock, held until then.
+ */
+static void gpio_aggregator_unbind(void *data)
+{
+	struct gpio_aggregator_parents *parents = data;
+	struct gpio_aggregator_reprobe *reprobe = parents->reprobe;
+	unsigned int i;
+
+	for (i = 0; i < parents->num; i++) {
+		if (READ_ONCE(parents->links[i]->status) ==
+		    DL_STATE_SUPPLIER_UNBIND)
+			break;
+	}
+	if (i == parents->num) {
+		/* Unbound by hand, or its device goes away: no probe again */
+		kfree(reprobe);
+		return;
+	}
+
+	dev_info(parents->dev,
+		 "GPIO controller %s is going away: unbinding until it is back\n",
+		 dev_name(parents->links[i]->supplier));
+
+	INIT_WORK(&reprobe->work, gpio_aggregator_reprobe_work);
+	reprobe->dev = get_device(parents->dev);
+	queue_work(gpio_aggregator_wq, &reprobe->work);
+}
+
+/*
+ * To call at the end of a successful probe: the action then runs first when
+ * the device unbinds, never when a probe fails.
+ */
+static int gpio_aggregator_follow_parents(struct gpio_aggregator_parents *parents)
+{
+	parents->reprobe = kzalloc(sizeof(*parents->reprobe), GFP_KERNEL);
+	if (!parents->reprobe)
+		return -ENOMEM;
+
+	return devm_add_action_or_reset(parents->dev, gpio_aggregator_unbind,
+					parents);
+}
+
+/*
  * Probe: getting the parent lines
  */
 
@@ -1515,7 +1689,7 @@ static int gpio_aggregator_line_error(struct device *dev,
 				      int err)
 {
 	/* Configfs waits for the probe: fail rather than defer */
-	if (err == -EPROBE_DEFER && aggr->probe_sync)
+	if (err == -EPROBE_DEFER && READ_ONCE(aggr->probe_sync))
 		err = -ENODEV;
 
 	if (line->offset < 0)
@@ -1526,12 +1700,13 @@ static int gpio_aggregator_line_error(struct device *dev,
 			     line->idx, line->offset, line->key);
 }
 
-/* Requests the parent lines and adds them to @fwd. */
+/* Requests the parent lines, adds them to @fwd and links to their chips. */
 static int gpio_aggregator_request_lines(struct device *dev,
 					 struct gpio_aggregator *aggr,
 					 struct gpio_aggregator_line **lines,
 					 unsigned int num,
-					 struct gpiochip_fwd *fwd)
+					 struct gpiochip_fwd *fwd,
+					 struct gpio_aggregator_parents *parents)
 {
 	struct gpio_desc *desc;
 	unsigned int i;
@@ -1555,6 +1730,13 @@ static int gpio_aggregator_request_lines(struct device *dev,
 			return dev_err_probe(dev, -EINVAL,
 					     "line%u: the label of %s is not unique\n",
 					     i, lines[i]->key);
+
+		ret = gpio_aggregator_link_parent(parents, desc);
+		if (ret == -EPROBE_DEFER)
+			return gpio_aggregator_line_error(dev, aggr, lines[i],
+							  ret);
+		if (ret)
+			return ret;
 
 		ret = gpiochip_fwd_desc_add(fwd, desc, i);
 		if (ret)
@@ -1600,6 +1782,7 @@ static int gpio_aggregator_probe_lines(struct device *dev,
 				       struct gpio_aggregator *aggr)
 {
 	unsigned int num = list_count_nodes(&aggr->lines), i = 0;
+	struct gpio_aggregator_parents *parents;
 	struct gpio_aggregator_line *line;
 	const char *const *names;
 	struct gpiochip_fwd *fwd;
@@ -1620,7 +1803,12 @@ static int gpio_aggregator_probe_lines(struct device *dev,
 	if (IS_ERR(fwd))
 		return PTR_ERR(fwd);
 
-	ret = gpio_aggregator_request_lines(dev, aggr, lines, num, fwd);
+	parents = gpio_aggregator_parents_alloc(dev, num);
+	if (!parents)
+		return -ENOMEM;
+
+	ret = gpio_aggregator_request_lines(dev, aggr, lines, num, fwd,
+					    parents);
 	if (ret)
 		return ret;
 
@@ -1630,7 +1818,11 @@ static int gpio_aggregator_probe_lines(struct device *dev,
 
 	gpiochip_fwd_get_gpiochip(fwd)->names = names;
 
-	return gpiochip_fwd_register(fwd, aggr);
+	ret = gpiochip_fwd_register(fwd, aggr);
+	if (ret)
+		return ret;
+
+	return gpio_aggregator_follow_parents(parents);
 }
 
 /*
@@ -1845,6 +2037,7 @@ static int gpio_delay_register(struct device *dev, struct gpiochip_fwd *fwd)
  */
 static int gpio_aggregator_probe_fw(struct device *dev, unsigned long features)
 {
+	struct gpio_aggregator_parents *parents;
 	struct gpiochip_fwd *fwd;
 	struct gpio_desc *desc;
 	unsigned int i;
@@ -1861,11 +2054,22 @@ static int gpio_aggregator_probe_fw(struct device *dev, unsigned long features)
 	if (IS_ERR(fwd))
 		return dev_err_probe(dev, PTR_ERR(fwd), "too many GPIO lines\n");
 
+	parents = gpio_aggregator_parents_alloc(dev, count);
+	if (!parents)
+		return -ENOMEM;
+
 	for (i = 0; i < count; i++) {
 		desc = devm_gpiod_get_index(dev, NULL, i, GPIOD_ASIS);
 		if (IS_ERR(desc))
 			return dev_err_probe(dev, PTR_ERR(desc),
 					     "cannot get GPIO %u\n", i);
+
+		ret = gpio_aggregator_link_parent(parents, desc);
+		if (ret == -EPROBE_DEFER)
+			return dev_err_probe(dev, ret, "cannot get GPIO %u\n",
+					     i);
+		if (ret)
+			return ret;
 
 		ret = gpiochip_fwd_desc_add(fwd, desc, i);
 		if (ret)
@@ -1873,9 +2077,13 @@ static int gpio_aggregator_probe_fw(struct device *dev, unsigned long features)
 	}
 
 	if (features & AGGREGATOR_DELAY)
-		return gpio_delay_register(dev, fwd);
+		ret = gpio_delay_register(dev, fwd);
+	else
+		ret = gpiochip_fwd_register(fwd, NULL);
+	if (ret)
+		return ret;
 
-	return gpiochip_fwd_register(fwd, NULL);
+	return gpio_aggregator_follow_parents(parents);
 }
 
 /*
@@ -1988,7 +2196,7 @@ static int gpio_aggregator_register_pdev(struct gpio_aggregator *aggr,
 	struct platform_device *pdev;
 	int ret;
 
-	aggr->probe_sync = sync;
+	WRITE_ONCE(aggr->probe_sync, sync);
 	/* Unless the driver probes the device */
 	WRITE_ONCE(aggr->probe_err, -ENODEV);
 
@@ -2012,6 +2220,11 @@ static int gpio_aggregator_register_pdev(struct gpio_aggregator *aggr,
 			platform_device_unregister(pdev);
 			return ret;
 		}
+		/*
+		 * Live: when a parent controller goes away and comes back,
+		 * the probe defers until the parent lines are back.
+		 */
+		WRITE_ONCE(aggr->probe_sync, false);
 	}
 
 	aggr->pdev = pdev;
@@ -2826,6 +3039,10 @@ static int __init gpio_aggregator_init(void)
 {
 	int ret;
 
+	gpio_aggregator_wq = alloc_workqueue(DRV_NAME, 0, 0);
+	if (!gpio_aggregator_wq)
+		return -ENOMEM;
+
 	config_group_init(&gpio_aggregator_subsys.su_group);
 	mutex_init(&gpio_aggregator_subsys.su_mutex);
 	ret = configfs_register_subsystem(&gpio_aggregator_subsys);
@@ -2846,6 +3063,7 @@ err_unregister_subsys:
 	configfs_unregister_subsystem(&gpio_aggregator_subsys);
 err_destroy_mutex:
 	mutex_destroy(&gpio_aggregator_subsys.su_mutex);
+	destroy_workqueue(gpio_aggregator_wq);
 	return ret;
 }
 module_init(gpio_aggregator_init);
@@ -2861,6 +3079,8 @@ static void __exit gpio_aggregator_exit(void)
 	gpio_aggregator_destroy_all_sysfs();
 	configfs_unregister_subsystem(&gpio_aggregator_subsys);
 	mutex_destroy(&gpio_aggregator_subsys.su_mutex);
+	/* Probes tried again after the driver went: they find no driver */
+	destroy_workqueue(gpio_aggregator_wq);
 }
 module_exit(gpio_aggregator_exit);
 
