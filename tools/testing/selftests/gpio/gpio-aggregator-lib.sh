@@ -21,6 +21,7 @@ PLATFORM_DEVICES=/sys/bus/platform/devices
 
 # Platform devices of harness/dts/test.dts
 DT_SIM_DEVICE=gpio-sim-dt
+SIM_DRIVER=/sys/bus/platform/drivers/gpio-sim
 DT_SIM_LABEL=dt-sim
 DT_CONSUMERS="door slow-door inverted-door"
 
@@ -69,6 +70,7 @@ errno_text() {
 	EPERM) echo "Operation not permitted" ;;
 	EACCES) echo "Permission denied" ;;
 	ENOTEMPTY) echo "Directory not empty" ;;
+	ENODEV) echo "No such device" ;;
 	*) return 1 ;;
 	esac
 }
@@ -512,7 +514,8 @@ cfs_remove() {
 	local dir=$AGG_CONFIGFS/$1 lines
 
 	[ -d "$dir" ] || return 0
-	[ "$(cat "$dir/live")" = 0 ] || write_attr 0 "$dir/live"
+	# Even when live reads 0: the device may wait for a parent to return
+	write_attr 0 "$dir/live"
 	# One rmdir for all lines: there may be thousands.
 	lines=("$dir"/line*)
 	[ ! -d "${lines[0]}" ] || rmdir "${lines[@]}"
@@ -559,6 +562,9 @@ leftovers() {
 	for dev in "$AGG_CONFIGFS"/* "$SIM_CONFIGFS"/*; do
 		[ -e "$dev" ] && echo "configfs entry $dev"
 	done
+	[ ! -e "$PLATFORM_DEVICES/$DT_SIM_DEVICE" ] ||
+		[ -e "$PLATFORM_DEVICES/$DT_SIM_DEVICE/driver" ] ||
+		echo "$DT_SIM_DEVICE is not bound"
 	for dev in $DT_CONSUMERS; do
 		[ -e "$PLATFORM_DEVICES/$dev" ] || continue
 		[ -e "$PLATFORM_DEVICES/$dev/driver" ] && echo "$dev is bound"
@@ -585,6 +591,9 @@ cleanup_all() {
 		: > "$WORK/pids"
 	fi
 	load_modules 2>/dev/null
+	[ ! -e "$PLATFORM_DEVICES/$DT_SIM_DEVICE" ] ||
+		[ -e "$PLATFORM_DEVICES/$DT_SIM_DEVICE/driver" ] ||
+		write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind" 2>/dev/null
 	for dev in $DT_CONSUMERS; do
 		[ -e "$PLATFORM_DEVICES/$dev" ] && dt_unbind "$dev" 2>/dev/null
 	done

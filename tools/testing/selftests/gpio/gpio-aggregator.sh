@@ -29,6 +29,7 @@ source "$BASE_DIR/../kselftest/ktap_helpers.sh"
 source "$BASE_DIR/gpio-aggregator-lib.sh"
 
 TIMED_SET=$BASE_DIR/gpio-aggregator-timed-set
+WAIT_TOOL=$BASE_DIR/gpio-aggregator-wait
 
 # ===========================================================================
 # sysfs: new_device and delete_device
@@ -1679,6 +1680,138 @@ perm_chip_handed_over() {
 	sim_remove a
 }
 
+
+# Parent controllers that go away: the aggregator unbinds with its parent
+# and probes again when the parent comes back.
+
+# wait_tool: make sure gpio-aggregator-wait can run (see timed_set_tool).
+wait_tool() {
+	[ -x "$WAIT_TOOL" ] && return 0
+	WAIT_TOOL=$WORK/gpio-aggregator-wait
+	[ -x "$WAIT_TOOL" ] && return 0
+	must cc -O2 -Wall -o "$WAIT_TOOL" "$BASE_DIR/gpio-aggregator-wait.c"
+}
+
+waiter_holds() {
+	grep -qsx held "$WORK/wait.out"
+}
+
+# start_waiter CHIP OFFSET: a process holds the line and waits for its
+# edges; WAITER is its pid. The first edge shows that it really waits.
+start_waiter() {
+	wait_tool
+	wait_for "$TIMEOUT" test -e "/dev/$1" || fail "/dev/$1 does not appear"
+	# The output of an earlier waiter must not pass for this one's
+	rm -f "$WORK/wait.out"
+	spawn "$WORK/wait.out" "$WAIT_TOOL" "$1" "$2"
+	WAITER=$SPAWNED
+	wait_for "$TIMEOUT" waiter_holds ||
+		fail "nobody holds line $2 of $1: $(cat "$WORK/wait.out")"
+}
+
+# expect_waiter_failed: the waiter saw its line go away, exited, and read
+# no value through its request after that: ENODEV both times.
+expect_waiter_failed() {
+	local text
+
+	wait_for "$TIMEOUT" pid_gone "$WAITER" ||
+		fail "the waiter still waits: $(cat "$WORK/wait.out")"
+	wait "$WAITER" || fail "the waiter failed: $(cat "$WORK/wait.out")"
+	text=$(errno_text ENODEV)
+	expect_eq "waiter's output" "$(grep -v '^event$' "$WORK/wait.out")" \
+		"held"$'\n'"wait: $text"$'\n'"get: $text"
+}
+
+sysfs_parent_goes_away() {
+	local chip
+
+	sim_create a 8 agg-sim-a
+	sim_create b 8 agg-sim-b
+	agg_new "agg-sim-a 5 agg-sim-b 1 agg-sim-a 2"
+	agg_chip "$AGG"
+	chip=$CHIP
+	start_waiter "$chip" 2
+	sim_pull a 2 pull-up
+	wait_for "$TIMEOUT" grep -qx event "$WORK/wait.out" ||
+		fail "the waiter saw no edge: $(cat "$WORK/wait.out")"
+
+	must write_attr 0 "$SIM_CONFIGFS/a/live"
+	expect_waiter_failed
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
+	dev_absent "$AGG" && fail "$AGG went away with its parent"
+	expect_errno ENOENT gpioget "$chip" 0
+	line_free "$(sim_chip b)" 1 || fail "line 1 of agg-sim-b still held"
+
+	must write_attr 1 "$SIM_CONFIGFS/a/live"
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:5 b:1 a:2
+	agg_delete "$AGG"
+	expect_agg_gone "$AGG" "$CHIP"
+	sim_remove b
+	sim_remove a
+}
+
+configfs_parent_goes_away() {
+	local dir=$AGG_CONFIGFS/agg0 chip
+
+	sim_create a 8 agg-sim-a
+	cfs_new agg0
+	cfs_line agg0 0 agg-sim-a 6
+	cfs_line agg0 1 agg-sim-a 2
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	chip=$CHIP
+	start_waiter "$chip" 0
+
+	must write_attr 0 "$SIM_CONFIGFS/a/live"
+	expect_waiter_failed
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
+	expect_eq "live while the parent is away" "$(cfs_attr agg0/live)" 0
+	expect_errno EBUSY rmdir "$dir/line1"
+
+	must write_attr 1 "$SIM_CONFIGFS/a/live"
+	agg_chip "$CFS_DEV"
+	expect_eq "live with the parent back" "$(cfs_attr agg0/live)" 1
+	expect_line_map "$CHIP" a:6 a:2
+
+	# Taken down and removed while its parent is away
+	chip=$CHIP
+	must write_attr 0 "$SIM_CONFIGFS/a/live"
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
+	cfs_live agg0 0
+	must rmdir "$dir/line0" "$dir/line1" "$dir"
+	dev_absent "$CFS_DEV" || fail "$CFS_DEV outlived its configfs entry"
+	sim_remove a
+}
+
+dt_parent_goes_away() {
+	local chip
+
+	dt_bind door
+	agg_chip door
+	chip=$CHIP
+	start_waiter "$chip" 0
+
+	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/unbind"
+	expect_waiter_failed
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
+	dt_bound door && fail "door is still bound without its parent"
+	dt_bound gpio-delay && fail "gpio-delay is still bound without its parent"
+
+	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind"
+	wait_for "$TIMEOUT" dt_bound door || fail "door did not come back"
+	wait_for "$TIMEOUT" dt_bound gpio-delay || fail "gpio-delay did not come back"
+	agg_chip door
+	# Line 1 of door is active low
+	sim_pull dt 2 pull-up
+	sim_pull dt 3 pull-up
+	expect_values door "0 1" "1 0"
+	sim_pull dt 2 pull-down
+	sim_pull dt 3 pull-down
+	expect_values door "0 1" "0 1"
+	dt_unbind door || fail "unbinding door failed"
+}
+
 # ===========================================================================
 # Test runner
 
@@ -1701,6 +1834,7 @@ group_cases() {
 		sysfs_delete_device_errors \
 		sysfs_delete_releases_lines \
 		sysfs_unload_removes_devices \
+		sysfs_parent_goes_away \
 		sysfs_creation_cost ;;
 	forward) echo \
 		forward_chip_label \
@@ -1732,6 +1866,7 @@ group_cases() {
 		configfs_sysfs_mirror_rules \
 		configfs_sysfs_mirror_deferred \
 		configfs_unload_refused \
+		configfs_parent_goes_away \
 		configfs_creation_cost ;;
 	devicetree) echo \
 		dt_platform_devices \
@@ -1740,7 +1875,8 @@ group_cases() {
 		dt_door_values \
 		dt_door_unbind_rebind \
 		dt_delay_ramp \
-		dt_delay_active_low_parent ;;
+		dt_delay_active_low_parent \
+		dt_parent_goes_away ;;
 	stress) echo \
 		stress_new_delete_module_reload \
 		stress_live_toggle_held_lines ;;
