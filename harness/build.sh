@@ -37,10 +37,15 @@ kmake() {
 	make -C "$SRC" ARCH=um O="$dir" CC="ccache gcc" -j"$(nproc)" "$@"
 }
 
-# check_config: every option a fragment sets must have that value in .config.
+# check_config: every option a fragment sets must have that value in .config;
+# as in merge_config.sh, a later fragment overrides an earlier one.
 check_config() {
-	grep -h -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set)' $fragments |
-		sort -u | while read -r want; do
+	# shellcheck disable=SC2086
+	awk '/^CONFIG_[A-Z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym) }
+		/^# CONFIG_[A-Z0-9_]+ is not set/ { sym = $2 }
+		sym != "" { last[sym] = $0; sym = "" }
+		END { for (s in last) print last[s] }' $fragments |
+		while read -r want; do
 			case $want in
 			"# "*) sym=${want#\# }; sym=${sym%% *}
 				! grep -q "^$sym=" "$dir/.config" ||
