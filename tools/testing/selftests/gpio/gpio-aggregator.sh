@@ -9,10 +9,10 @@
 # booted with harness/dts/test.dts and is skipped without a devicetree.
 #
 # Usage: gpio-aggregator.sh [-l] [GROUP|CASE...]
-#   GROUP is sysfs, forward, configfs, devicetree, stress, malformed or
-#   permissions; CASE is a test case name or a glob matching names.
-#   Without arguments, the words of $GPIO_AGGREGATOR_TESTS select, and
-#   without those every case runs.
+#   GROUP is sysfs, forward, configfs, devicetree, stress, malformed,
+#   permissions or concurrency; CASE is a test case name or a glob matching
+#   names. Without arguments, the words of $GPIO_AGGREGATOR_TESTS select,
+#   and without those every case runs.
 #   -l lists the groups and their cases.
 #
 # Several cases run the examples of
@@ -1813,9 +1813,425 @@ dt_parent_goes_away() {
 }
 
 # ===========================================================================
+# concurrency: everything at once, on two configfs devices and through
+# new_device, for GPIO_AGGREGATOR_CONCURRENCY_SECONDS (default 15). Each
+# worker is a background loop that checks what it can know of its own
+# operations (the errno of a write others may refuse, what it reads back),
+# counts them in $WORK/conc/NAME.counts and reports any surprise in
+# $WORK/conc/NAME.err. agg0 (sim lines a:0-3) is churned: live toggles,
+# attribute writes, rmdir and mkdir of a line and of itself, users of its
+# chip. agg1 (b:0-3) stays live, so that what happens on it is exact: edges
+# and values. Its configfs entries pin the module: unloading must fail.
+# The workers fork as little as they can: forks are slow in UML, and the
+# more operations, the more interleavings.
+
+CONC_SECONDS=${GPIO_AGGREGATOR_CONCURRENCY_SECONDS:-15}
+# Seconds a worker has to finish after the stop: more than the debug
+# kernel's hung-task timeout (10 s), so that a deadlock is also reported
+# by the kernel.
+CONC_STUCK=30
+# The pull that makes a sim line read 0, and 1
+CONC_PULLS=(pull-down pull-up)
+
+# conc_try CMD...: run CMD in this shell; TRY is 0 when it succeeds, else
+# the name of the errno its message shows (or the message itself).
+conc_try() {
+	local out=
+
+	if "$@" 2> "$CONC_ERRF"; then
+		TRY=0
+		return
+	fi
+	IFS= read -r out < "$CONC_ERRF"
+	case $out in
+	*"Invalid argument"*) TRY=EINVAL ;;
+	*"No such file or directory"*) TRY=ENOENT ;;
+	*"Device or resource busy"*|*"in use"*) TRY=EBUSY ;;
+	*"Directory not empty"*) TRY=ENOTEMPTY ;;
+	*) TRY="'$out'" ;;
+	esac
+}
+
+# conc_read FILE: REPLY is the first line of FILE.
+conc_read() {
+	REPLY=
+	IFS= read -r REPLY < "$1"
+}
+
+# conc_error MSG: a worker's surprise, kept for the verdict.
+conc_error() {
+	printf '%s\n' "$CONC_WORKER: $*" >> "$WORK/conc/$CONC_WORKER.err"
+}
+
+# conc_count KIND: one more operation of KIND by this worker.
+conc_count() {
+	CONC_COUNTS[$1]=$(( ${CONC_COUNTS[$1]:-0} + 1 ))
+}
+
+# conc_expect WHAT ALLOWED...: TRY is one of ALLOWED; counts WHAT:TRY.
+conc_expect() {
+	local what=$1 ok
+
+	shift
+	conc_count "$what:$TRY"
+	for ok; do
+		[ "$TRY" = "$ok" ] && return 0
+	done
+	conc_error "$what: got $TRY, expected one of: $*"
+	return 1
+}
+
+# conc_worker NAME STOPFILE FUNCTION: run FUNCTION ITERATION until STOPFILE
+# exists, then save the counts; in the background, its pid in $WORK/pids.
+conc_worker() {
+	(
+		declare -A CONC_COUNTS=()
+		local kind i=0
+
+		CONC_WORKER=$1
+		CONC_ERRF=$WORK/conc/$1.stderr
+		until [ -e "$2" ]; do
+			"$3" "$i"
+			i=$((i + 1))
+		done
+		for kind in "${!CONC_COUNTS[@]}"; do
+			echo "$kind ${CONC_COUNTS[$kind]}"
+		done > "$WORK/conc/$1.counts"
+	) &
+	echo "$!" >> "$WORK/pids"
+	CONC_PIDS+=" $!"
+}
+
+# conc_chip DEV: CHIP_NOW is the gpiochipN of platform device DEV; fails
+# when it has none.
+conc_chip() {
+	local path
+
+	CHIP_NOW=
+	for path in "$PLATFORM_DEVICES/$1"/gpiochip*; do
+		[ -e "$path" ] && CHIP_NOW=${path##*/}
+	done
+	[ -n "$CHIP_NOW" ]
+}
+
+# conc_attr ATTR VALUE: write VALUE to agg0's ATTR (refused while live), and
+# read it back when the write went through: only this worker writes it.
+conc_attr() {
+	local file=$AGG_CONFIGFS/agg0/$1
+
+	conc_try write_attr "$2" "$file"
+	conc_expect "attr-write" 0 EBUSY || return 1
+	[ "$TRY" = 0 ] || return 1
+	conc_read "$file"
+	[ "$REPLY" = "$2" ] || conc_error "$1 reads '$REPLY' after writing '$2'"
+}
+
+# Attribute writes, line rmdir and mkdir, and rmdir of the device, on agg0.
+# Line 3 goes through absent -> no key -> complete; live=1 is refused
+# (EINVAL) while it has no key.
+CONC_LINE3=complete
+conc_configfs_op() {
+	local i=$1 dir=$AGG_CONFIGFS/agg0
+
+	case $((i % 6)) in
+	0) conc_attr "line$(((i / 6) % 3))/name" "conc-$i" ;;
+	1) conc_attr line1/active_low $(((i / 6) % 2)) ;;
+	2) conc_attr line2/offset $(((i / 6) % 2 ? 4 : 2)) ;;
+	3) conc_attr line0/key agg-sim-a ;;
+	4)
+		case $CONC_LINE3 in
+		complete)
+			conc_try rmdir "$dir/line3"
+			conc_expect "rmdir-line" 0 EBUSY && [ "$TRY" = 0 ] &&
+				CONC_LINE3=absent ;;
+		absent)
+			conc_try mkdir "$dir/line3"
+			conc_expect "mkdir-line" 0 EBUSY && [ "$TRY" = 0 ] &&
+				CONC_LINE3=nokey ;;
+		nokey)
+			# The offset first: with a key and the default offset,
+			# line3 would name line0's parent line.
+			conc_attr line3/offset 3 &&
+				conc_attr line3/key agg-sim-a &&
+				CONC_LINE3=complete ;;
+		esac ;;
+	5)
+		conc_try rmdir "$dir"
+		conc_expect "rmdir-device" EBUSY ENOTEMPTY ;;
+	esac
+}
+
+# live=1 then live=0 on agg0; each is checked by what it left. live=1 is
+# refused while line 3 has no key (EINVAL) or while the sysfs worker's
+# device holds line 1 (EBUSY).
+conc_live_op() {
+	local live=$AGG_CONFIGFS/agg0/live
+
+	conc_try write_attr 1 "$live"
+	if conc_expect "live-1" 0 EINVAL EBUSY && [ "$TRY" = 0 ]; then
+		conc_read "$live"
+		[ "$REPLY" = 1 ] || conc_error "live reads $REPLY after live=1"
+		conc_chip "$CONC_DEV0" || conc_error "$CONC_DEV0 has no chip after live=1"
+	fi
+	conc_try write_attr 0 "$live"
+	conc_expect "live-0" 0 || return
+	conc_read "$live"
+	[ "$REPLY" = 0 ] || conc_error "live reads $REPLY after live=0"
+	dev_absent "$CONC_DEV0" || conc_error "$CONC_DEV0 exists after live=0"
+}
+
+# conc_outcome KIND CMD...: run CMD, count KIND:ok or KIND:failed.
+conc_outcome() {
+	local kind=$1
+
+	shift
+	if "$@" > /dev/null 2>&1; then
+		conc_count "$kind:ok"
+	else
+		conc_count "$kind:failed"
+	fi
+}
+
+# A user of agg0's chip, which comes and goes: waits for an edge on line 1,
+# sets line 0, reads line 2. Nothing here is certain but that it ends.
+# The chip is named by its label, the device's name: a gpiochipN of agg0
+# may be another aggregator's by the time it is opened (a lookup by label
+# fails when any chip goes away during it: that only counts as a failure).
+conc_agg0_user_op() {
+	local i=$1 mon
+
+	# Not a busy loop while agg0 is down: that would starve the others.
+	wait_for 1 conc_chip "$CONC_DEV0" || { conc_count "agg0-no-chip"; return; }
+	gpiomon --num-events=1 --rising-edge "$CONC_DEV0" 1 > /dev/null 2>&1 &
+	mon=$!
+	write_attr "${CONC_PULLS[i % 2]}" "$CONC_PULL_A1"
+	conc_outcome agg0-set gpioset "$CONC_DEV0" 0=$((i % 2))
+	conc_outcome agg0-get gpioget "$CONC_DEV0" 2
+	kill "$mon" 2>/dev/null
+	conc_outcome agg0-edge wait "$mon"
+}
+
+# new_device and delete_device; this worker alone makes sysfs devices, so
+# the only _sysfs.N mirror is its own. Even iterations take lines of their
+# own (a:8-11), which must work at once; odd ones a:1, agg0's, so that the
+# device may wait for agg0 to let it go.
+conc_sysfs_op() {
+	local i=$1 spec mirrors dev v r
+
+	if ((i % 2)); then spec="agg-sim-a 1"; else spec="agg-sim-a 8-11"; fi
+	conc_try write_attr "$spec" "$NEW_DEVICE"
+	conc_expect "new_device" 0 || return
+	mirrors=("$AGG_CONFIGFS"/_sysfs.*)
+	if [ "${#mirrors[@]}" != 1 ] || [ ! -d "${mirrors[0]}" ]; then
+		conc_error "after new_device '$spec': mirrors ${mirrors[*]}"
+		return
+	fi
+	conc_read "${mirrors[0]}/dev_name"
+	dev=$REPLY
+	if ! ((i % 2)); then
+		if conc_chip "$dev"; then
+			v=$(((i / 2) % 2))
+			write_attr "${CONC_PULLS[v]}" "$CONC_PULL_A9"
+			r=$(gpioget "$CHIP_NOW" 1 2>&1)
+			[ "$r" = "$v" ] && TRY=0 || TRY="'$r'"
+			conc_expect "sysfs-get" 0
+		else
+			conc_error "$dev ('$spec') has no chip"
+		fi
+	fi
+	conc_try write_attr "$dev" "$DELETE_DEVICE"
+	conc_expect "delete_device" 0 || return
+	dev_absent "$dev" || conc_error "$dev exists after delete_device"
+	[ ! -e "${mirrors[0]}" ] || conc_error "${mirrors[0]} exists after delete_device"
+}
+
+# conc_line_used_by CHIP OFFSET CONSUMER
+conc_line_used_by() {
+	[[ $(line_info "$1" "$2") == *"\"$3\""* ]]
+}
+
+# conc_has_line FILE: FILE has a whole line.
+conc_has_line() {
+	local line
+
+	IFS= read -r line < "$1"
+}
+
+# Edges on agg1's line 0: gpiomon waits for two rising edges that the sim
+# line makes, and must see exactly them.
+conc_edge_op() {
+	local out=$WORK/conc/gpiomon.out mon r
+
+	write_attr pull-down "$CONC_PULL_B0"
+	gpiomon --num-events=2 --rising-edge --line-buffered --format='%o %e' \
+		"$CONC_CHIP1" 0 \
+		> "$out" 2>&1 &
+	mon=$!
+	if ! wait_for "$TIMEOUT" conc_line_used_by "$CONC_CHIP1" 0 gpiomon; then
+		conc_error "gpiomon on $CONC_CHIP1 0 did not start: $(cat "$out")"
+		kill "$mon"
+		wait "$mon"
+		return
+	fi
+	# gpio-sim makes one interrupt of edges that come before it ran:
+	# the second edge waits for the first event.
+	write_attr pull-up "$CONC_PULL_B0"
+	wait_for "$TIMEOUT" conc_has_line "$out"
+	write_attr pull-down "$CONC_PULL_B0"
+	write_attr pull-up "$CONC_PULL_B0"
+	if ! wait_for "$TIMEOUT" pid_gone "$mon"; then
+		conc_error "gpiomon on $CONC_CHIP1 0 missed edges: $(cat "$out")"
+		kill "$mon"
+	fi
+	wait "$mon"
+	r=$(tr '\n' ' ' < "$out")
+	[ "$r" = "0 1 0 1 " ] && TRY=0 || TRY="'$r'"
+	conc_expect "agg1-edges" 0
+}
+
+# Values on agg1: line 1 set through the aggregator reaches the sim line;
+# line 2 reads what the sim line's pull says.
+conc_values_op() {
+	local v=$(($1 % 2)) r
+
+	conc_try gpioset "$CONC_CHIP1" 1=$v
+	if conc_expect "agg1-set" 0; then
+		conc_read "$CONC_VALUE_B1"
+		[ "$REPLY" = "$v" ] || conc_error "sim b:1 is $REPLY after setting $v"
+	fi
+	write_attr "${CONC_PULLS[v]}" "$CONC_PULL_B2"
+	r=$(gpioget "$CONC_CHIP1" 2 2>&1)
+	[ "$r" = "$v" ] && TRY=0 || TRY="'$r'"
+	conc_expect "agg1-get" 0
+}
+
+# Module unload attempts, refused while configfs entries exist; loading
+# again is a no-op that must succeed.
+conc_module_op() {
+	conc_try rmmod "$AGG_MODULE"
+	conc_expect "rmmod" EBUSY
+	module_loaded "$AGG_MODULE" || conc_error "$AGG_MODULE was unloaded"
+	conc_try modprobe "$AGG_MODULE"
+	conc_expect "modprobe" 0
+}
+
+# conc_expect_some KIND: some operation of KIND succeeded.
+conc_expect_some() {
+	local n
+
+	n=$(awk -v k="$1:0" '$1 == k { s += $2 } END { print s + 0 }' \
+		"$WORK"/conc/*.counts)
+	((n > 0)) || fail "no $1 succeeded"
+}
+
+concurrency_everything_at_once() {
+	local stop=$WORK/conc/stop chips_before holder pid stuck="" f i a b t0
+
+	chips_before=$(gpiodetect)
+	mkdir -p "$WORK/conc"
+	rm -f "$WORK"/conc/*
+	sim_create a 16 agg-sim-a
+	sim_create b 8 agg-sim-b
+	a=$(sim_chip a)
+	b=$(sim_chip b)
+	CONC_PULL_A1=$(sim_line_attr a 1 pull)
+	CONC_PULL_A9=$(sim_line_attr a 9 pull)
+	CONC_PULL_B0=$(sim_line_attr b 0 pull)
+	CONC_PULL_B2=$(sim_line_attr b 2 pull)
+	CONC_VALUE_B1=$(sim_line_attr b 1 value)
+	cfs_new agg0
+	CONC_DEV0=$CFS_DEV
+	for i in 0 1 2 3; do
+		cfs_line agg0 "$i" agg-sim-a "$i"
+	done
+	cfs_new agg1
+	for i in 0 1 2 3; do
+		cfs_line agg1 "$i" agg-sim-b "$i"
+	done
+	cfs_live agg1 1
+	agg_chip "$CFS_DEV"
+	CONC_CHIP1=$CHIP
+	# A user holds agg1's line 3 all along.
+	spawn "$WORK/conc/holder.out" gpioset --mode=signal "$CONC_CHIP1" 3=1
+	holder=$SPAWNED
+	expect_sim_value b 3 1
+
+	CONC_PIDS=
+	t0=$(now_us)
+	conc_worker configfs "$stop" conc_configfs_op
+	conc_worker live "$stop" conc_live_op
+	conc_worker agg0-user "$stop" conc_agg0_user_op
+	conc_worker sysfs "$stop" conc_sysfs_op
+	conc_worker edges "$stop" conc_edge_op
+	conc_worker values "$stop" conc_values_op
+	conc_worker module "$stop" conc_module_op
+	sleep "$CONC_SECONDS"
+	touch "$stop"
+	for pid in $CONC_PIDS; do
+		wait_for "$CONC_STUCK" pid_gone "$pid" || stuck+=" $pid"
+	done
+	if [ -n "$stuck" ]; then
+		# The stacks of blocked tasks, in the kernel log
+		[ -w /proc/sysrq-trigger ] && echo w > /proc/sysrq-trigger
+		fail "workers$stuck still run ${CONC_STUCK}s after the stop (deadlock?)"
+	fi
+	# shellcheck disable=SC2086 # a list of pids
+	wait $CONC_PIDS
+	note "$CASE: ran $(( ($(now_us) - t0) / 1000 )) ms" \
+		"(stop after ${CONC_SECONDS} s), 7 workers;" \
+		"operations (kind:result count):"
+	cat "$WORK"/conc/*.counts | sort | while read -r f i; do
+		note "  $f $i"
+	done
+	for f in "$WORK"/conc/*.err; do
+		[ -s "$f" ] || continue
+		head -n 20 "$f" | while read -r i; do note "$i"; done
+		fail "$(grep -c '' "$f") unexpected results in worker ${f##*/}"
+	done
+	for f in configfs live agg0-user sysfs edges values module; do
+		[ -s "$WORK/conc/$f.counts" ] || fail "worker $f did nothing"
+	done
+	# What cannot be refused must have happened; whether a configfs
+	# change found agg0 down is up to the scheduler.
+	for f in live-0 new_device delete_device sysfs-get agg1-edges agg1-set \
+		agg1-get modprobe; do
+		conc_expect_some "$f"
+	done
+
+	! pid_gone "$holder" ||
+		fail "gpioset holding agg1 line 3 died: $(cat "$WORK/conc/holder.out")"
+	expect_sim_value b 3 1
+	stop "$holder"
+
+	# Nothing left: agg0 still goes live with all its lines, and
+	# everything goes away cleanly.
+	cfs_live agg0 0
+	[ -d "$AGG_CONFIGFS/agg0/line3" ] || must mkdir "$AGG_CONFIGFS/agg0/line3"
+	must write_attr 3 "$AGG_CONFIGFS/agg0/line3/offset"
+	must write_attr agg-sim-a "$AGG_CONFIGFS/agg0/line3/key"
+	cfs_live agg0 1
+	agg_chip "$CONC_DEV0"
+	expect_eq "lines of agg0" "$(chip_num_lines "$CHIP")" 4
+	must gpioget "$CHIP" 0 1 2 3
+	cfs_remove agg0
+	cfs_remove agg1
+	expect_eq "devices left" "$(agg_devices)" ""
+	expect_eq "configfs entries left" "$(ls "$AGG_CONFIGFS")" ""
+	for ((i = 0; i < 16; i++)); do
+		line_free "$a" "$i" || fail "line $i of $a still busy"
+	done
+	for ((i = 0; i < 8; i++)); do
+		line_free "$b" "$i" || fail "line $i of $b still busy"
+	done
+	sim_remove a
+	sim_remove b
+	expect_eq "GPIO chips after the run" "$(gpiodetect)" "$chips_before"
+}
+
+# ===========================================================================
 # Test runner
 
-TEST_GROUPS="sysfs forward configfs devicetree stress malformed permissions"
+TEST_GROUPS="sysfs forward configfs devicetree stress malformed permissions concurrency"
 
 # group_cases GROUP: the cases of a group, in running order.
 group_cases() {
@@ -1886,6 +2302,8 @@ group_cases() {
 	permissions) echo \
 		perm_configuration_refused \
 		perm_chip_handed_over ;;
+	concurrency) echo \
+		concurrency_everything_at_once ;;
 	esac
 }
 
