@@ -25,16 +25,22 @@ kunit_fragment() {
 		"$suites" > "$1"
 }
 
+# profile: make variables of the flavour. The debug kernel profiles
+# gpio-aggregator.o with gcov (kconfig/debug.config has GCOV_KERNEL) for
+# coverage.sh; set here, not in the product's drivers/gpio/Makefile.
+profile=
 case $flavour in
 test) fragments="$HARNESS/kconfig/test.config" ;;
 debug)
 	kunit_fragment "$dir/kunit-modules.config"
+	profile=GCOV_PROFILE_gpio-aggregator.o=y
 	fragments="$HARNESS/kconfig/test.config $HARNESS/kconfig/debug.config $dir/kunit-modules.config" ;;
 *) die "unknown kernel flavour '$flavour' (test or debug)" ;;
 esac
 
 kmake() {
-	make -C "$SRC" ARCH=um O="$dir" CC="ccache gcc" -j"$(nproc)" "$@"
+	# shellcheck disable=SC2086
+	make -C "$SRC" ARCH=um O="$dir" CC="ccache gcc" -j"$(nproc)" $profile "$@"
 }
 
 # check_config: every option a fragment sets must have that value in .config;

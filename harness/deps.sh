@@ -8,13 +8,13 @@
 # The kernel build: linux-source-6.12 build-essential (gcc, cpp) make bc
 # bison flex libelf-dev libssl-dev ccache python3 perl xz-utils cpio rsync.
 # The harness and its checks: patch (harness/patches), git (the list of our
-# files), sparse, device-tree-compiler (the test DTB). Inside the test
-# kernel: kmod (modprobe), util-linux (mountpoint, setsid), mount, busybox
-# (poweroff), gpiod.
+# files), sparse, lcov (coverage.sh), device-tree-compiler (the test DTB).
+# Inside the test kernel: kmod (modprobe), util-linux (mountpoint, setsid),
+# mount, busybox (poweroff), gpiod.
 packages="
 	linux-source-6.12 build-essential make bc bison flex libelf-dev libssl-dev
 	ccache python3 perl xz-utils cpio rsync patch
-	git sparse
+	git sparse lcov
 	kmod util-linux mount busybox gpiod device-tree-compiler
 "
 

@@ -3,7 +3,7 @@
 # where build.sh builds each CONFIG_*_KUNIT_TEST of drivers/gpio/.kunitconfig
 # as a module: boot it, load every *_kunit.ko of drivers/gpio (its suites
 # run as it loads and print KTAP on the console), unload it, then scan for
-# leaks. This is what runs the forwarder's non-sleeping (spinlock) path
+# leaks and save the gcov counters of gpio-aggregator.o for coverage.sh. This is what runs the forwarder's non-sleeping (spinlock) path
 # under lockdep and KASAN: gpio-sim, behind the selftests, always sleeps.
 #
 # Each module's KTAP is cut out of the console log and read by kunit.py's
@@ -32,6 +32,10 @@ done) || true
 [ -n "$modules" ] ||
 	die "no *_kunit.ko in $moddir: the debug build has no KUnit module (log: $LOGS/config-debug.log)"
 
+# The counters of gpio-aggregator.o, profiled in the debug kernel, for
+# coverage.sh.
+gcov_dir=$(coverage_dir "$name")
+
 # Each module's output starts at a marker line in the kernel log, so that
 # its KTAP (a document of its own, "KTAP version 1" and a plan) can be cut
 # out of the console log and parsed alone.
@@ -50,6 +54,7 @@ for m in $(echo $modules); do
 done
 echo 'harness: kunit modules done' > /dev/kmsg
 sh $HARNESS/guest/kmemleak.sh report || rc=3
+sh $HARNESS/guest/gcov.sh $gcov_dir
 exit \$rc"
 
 say "KUnit modules on the debug kernel: $(echo $modules) (log: $log)"

@@ -149,6 +149,15 @@ kmemleak_result() {
 	fi
 }
 
+# coverage_dir STEP: a new empty directory out/coverage/STEP, where the
+# debug kernel saves the gcov counters of gpio-aggregator.o in a run of STEP
+# (guest/gcov.sh) for coverage.sh.
+coverage_dir() {
+	rm -rf "$OUT/coverage/$1"
+	mkdir -p "$OUT/coverage/$1"
+	echo "$OUT/coverage/$1"
+}
+
 # run_tee LOG CMD...: run CMD showing its output and keeping it in LOG;
 # returns CMD's exit status.
 run_tee() {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run tools/testing/selftests/gpio/gpio-aggregator.sh inside the test kernel
 # (DEBUG=1: the debug kernel, followed by a kmemleak scan that must be
-# empty) and record each KTAP result.
+# empty, and the gcov counters of gpio-aggregator.o saved for coverage.sh)
+# and record each KTAP result.
 . "$(dirname "$0")/lib.sh"
 
 flavour=$(flavour_of_debug)
@@ -28,9 +29,13 @@ fi
 
 cmd="$script"
 if [ "$flavour" = debug ]; then
+	# The debug kernel profiles gpio-aggregator.o: its counters go to
+	# out/coverage/ for coverage.sh, which fails when they are missing.
+	gcov_dir=$(coverage_dir "$name")
 	cmd="sh $HARNESS/guest/kmemleak.sh clear || exit 1
 $script; rc=\$?
 sh $HARNESS/guest/kmemleak.sh report || rc=3
+sh $HARNESS/guest/gcov.sh $gcov_dir
 exit \$rc"
 fi
 

@@ -3,10 +3,11 @@
 # the test kernel, the make run demo, a short pass of the benchmark, make
 # exec's handling of CMD, the selftests on the debug kernel with a kmemleak
 # scan, KUnit again as modules of the debug kernel with a kmemleak scan,
-# and the static checks. Each step
-# builds what it needs first; the summary gives the time each step took,
-# builds included. A failing step does not stop the others. Ends with one
-# line "N passed, M failed" and exits non-zero on any failure.
+# the coverage of gpio-aggregator.c by those two debug runs, and the static
+# checks. Each step builds what it needs first; the summary gives the
+# time each step took, builds included. A failing step does not stop the
+# others. Ends with one line "N passed, M failed" and exits non-zero on any
+# failure.
 . "$(dirname "$0")/lib.sh"
 
 rm -rf "$RESULTS"
@@ -100,6 +101,13 @@ kunit_debug() {
 	sh "$HARNESS/kunit-debug.sh"
 }
 
+# coverage: gpio-aggregator.c's coverage by the two debug steps above,
+# which saved their gcov counters.
+coverage() {
+	need_kernel debug coverage "coverage" || return 1
+	sh "$HARNESS/coverage.sh"
+}
+
 sh "$HARNESS/overlay.sh"
 step kunit sh "$HARNESS/kunit.sh"
 step selftest-test build_and_selftest test
@@ -108,6 +116,7 @@ step bench bench_quick
 step harness make_exec
 step selftest-debug build_and_selftest debug
 step kunit-debug kunit_debug
+step coverage coverage
 step check sh "$HARNESS/check.sh"
 
 passed=$(cat "$RESULTS"/* | grep -c '^ok ' || true)
@@ -127,6 +136,7 @@ if [ "$failed" != 0 ] || [ "$skipped" != 0 ]; then
 	echo "Failed or skipped (logs in $LOGS/):"
 	cat "$RESULTS"/* | grep -v '^ok ' | sed 's/^/  /'
 fi
+[ ! -f "$LOGS/coverage.summary" ] || sed 's/^/Coverage: /' "$LOGS/coverage.summary"
 echo "Took $(( $(date +%s) - start )) s."
 if [ "$skipped" != 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
