@@ -1242,17 +1242,23 @@ dt_door_bind() {
 	dt_unbind door || fail "unbinding door failed"
 }
 
-dt_door_values() {
-	local pid
-
-	dt_bind door
-	agg_chip door
+# expect_door_follows_sim: door's lines read what is pulled at lines 2 and 3
+# of the devicetree gpio-sim chip (door's line 1 is active low).
+expect_door_follows_sim() {
 	sim_pull dt 2 pull-up
 	sim_pull dt 3 pull-up
 	expect_values door "0 1" "1 0"
 	sim_pull dt 2 pull-down
 	sim_pull dt 3 pull-down
 	expect_values door "0 1" "0 1"
+}
+
+dt_door_values() {
+	local pid
+
+	dt_bind door
+	agg_chip door
+	expect_door_follows_sim
 
 	spawn "$WORK/gpioset.out" gpioset --mode=signal door 0=1 1=1
 	pid=$SPAWNED
@@ -1802,13 +1808,7 @@ dt_parent_goes_away() {
 	wait_for "$TIMEOUT" dt_bound door || fail "door did not come back"
 	wait_for "$TIMEOUT" dt_bound gpio-delay || fail "gpio-delay did not come back"
 	agg_chip door
-	# Line 1 of door is active low
-	sim_pull dt 2 pull-up
-	sim_pull dt 3 pull-up
-	expect_values door "0 1" "1 0"
-	sim_pull dt 2 pull-down
-	sim_pull dt 3 pull-down
-	expect_values door "0 1" "0 1"
+	expect_door_follows_sim
 	dt_unbind door || fail "unbinding door failed"
 }
 
