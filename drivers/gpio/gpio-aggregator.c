@@ -1282,9 +1282,10 @@ struct gpio_aggregator {
 	 * Protects pdev, probe_sync, the list of lines and the attributes of
 	 * the lines. While pdev is set, the lines and their attributes do not
 	 * change: the probe of pdev reads them without the lock. The probe
-	 * writes probe_err with WRITE_ONCE(), read after it with READ_ONCE(),
-	 * and reads probe_sync with READ_ONCE(): a probe tried again after a
-	 * parent controller came back may run while the lock is held.
+	 * writes probe_err with WRITE_ONCE(), read after it with READ_ONCE();
+	 * it reads probe_sync with READ_ONCE() and clears it with WRITE_ONCE()
+	 * once it succeeded: a probe tried again after a parent controller
+	 * came back may run while the lock is held.
 	 */
 	struct mutex lock;
 	struct platform_device *pdev;
@@ -1503,8 +1504,11 @@ gpio_aggregator_parents_alloc(struct device *dev, unsigned int max)
 
 /*
  * Links the aggregator's device to the device of the controller of @desc.
- * -EPROBE_DEFER when that controller's driver is unbinding: the line is
- * about to go away.
+ * -EPROBE_DEFER when that controller is not bound (still probing, or
+ * unbinding: the line is about to go away), or its chip is already gone.
+ * Only a bound controller unbinds the aggregator before it goes; the link
+ * to one that is not may be freed with its device while the aggregator is
+ * still bound.
  */
 static int gpio_aggregator_link_parent(struct gpio_aggregator_parents *parents,
 				       struct gpio_desc *desc)
@@ -1513,6 +1517,10 @@ static int gpio_aggregator_link_parent(struct gpio_aggregator_parents *parents,
 	struct device *supplier = gpio_device_to_device(gdev)->parent;
 	struct device_link *link;
 	unsigned int i;
+
+	/* The chip went away since the line was taken: wait for it */
+	if (!gpio_device_get_chip(gdev))
+		return -EPROBE_DEFER;
 
 	/*
 	 * A controller registered without a parent device, or by code that
@@ -1524,6 +1532,9 @@ static int gpio_aggregator_link_parent(struct gpio_aggregator_parents *parents,
 
 	link = device_link_add(parents->dev, supplier,
 			       DL_FLAG_AUTOREMOVE_CONSUMER);
+	/* Once bound, it cannot unbind before the aggregator has */
+	if (!device_is_bound(supplier))
+		return -EPROBE_DEFER;
 	if (!link)
 		return dev_err_probe(parents->dev, -EINVAL,
 				     "cannot link to GPIO controller %s\n",
@@ -2100,6 +2111,14 @@ static int gpio_aggregator_probe(struct platform_device *pdev)
 		pdata = dev_get_platdata(dev);
 		ret = gpio_aggregator_probe_lines(dev, pdata->aggr);
 		WRITE_ONCE(pdata->aggr->probe_err, ret);
+		/*
+		 * Live: from now on, when a parent controller goes away and
+		 * comes back, the probe defers until the parent lines are
+		 * back. Cleared here, under the device lock, before any
+		 * probe tried again after an unbinding can run.
+		 */
+		if (!ret)
+			WRITE_ONCE(pdata->aggr->probe_sync, false);
 		return ret;
 	}
 
@@ -2220,11 +2239,6 @@ static int gpio_aggregator_register_pdev(struct gpio_aggregator *aggr,
 			platform_device_unregister(pdev);
 			return ret;
 		}
-		/*
-		 * Live: when a parent controller goes away and comes back,
-		 * the probe defers until the parent lines are back.
-		 */
-		WRITE_ONCE(aggr->probe_sync, false);
 	}
 
 	aggr->pdev = pdev;
