@@ -64,12 +64,14 @@ check_config() {
 
 # make_config: defconfig plus our fragments, when they changed.
 make_config() {
+	# shellcheck disable=SC2086 # $fragments: a list of paths without spaces
 	want=$( { base_version; cat $fragments; } | sha256sum)
 	[ -f "$dir/.harness-config" ] && [ "$(cat "$dir/.harness-config")" = "$want" ] && return
 	rm -f "$dir/.harness-config"
 	clog=$LOGS/config-$flavour.log
 	kmake defconfig > "$clog" 2>&1 ||
 		die "$flavour kernel: make defconfig failed; log: $clog"
+	# shellcheck disable=SC2086 # as above
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$dir" "$dir/.config" $fragments \
 		>> "$clog" 2>&1 ||
 		die "$flavour kernel: merging the config fragments failed; log: $clog"

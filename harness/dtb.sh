@@ -7,7 +7,7 @@
 dts=$HARNESS/dts/test.dts
 dtb=$OUT/build/dtb/test.dtb
 [ -f "$dts" ] || exit 0
-[ -f "$dtb" ] && [ "$dtb" -nt "$dts" ] && exit 0
+[ -f "$dtb" ] && [ -z "$(find "$dts" -newer "$dtb")" ] && exit 0
 
 mkdir -p "$(dirname "$dtb")"
 cpp -nostdinc -undef -x assembler-with-cpp -I "$SRC/include" \

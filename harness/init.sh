@@ -22,7 +22,8 @@ mkdir -p /run/tmp /run/harness /dev/pts
 mount -n -t devpts devpts /dev/pts
 
 rundir=
-for arg in $(cat /proc/cmdline); do
+read -r cmdline < /proc/cmdline
+for arg in $cmdline; do
 	case $arg in
 	harness.run=*) rundir=${arg#harness.run=} ;;
 	esac

@@ -27,7 +27,7 @@ dir=$(flavour_dir debug)
 [ -x "$dir/linux" ] || die "no debug kernel yet: run 'make build DEBUG=1'"
 moddir=$OUT/staging/debug/lib/modules/$(kernel_release debug)/kernel/drivers/gpio
 modules=$(cd "$moddir" 2>/dev/null && for m in *_kunit.ko; do
-	[ -f "$m" ] && echo "${m%.ko}"
+	[ -f "$m" ] && printf '%s ' "${m%.ko}"
 done) || true
 [ -n "$modules" ] ||
 	die "no *_kunit.ko in $moddir: the debug build has no KUnit module (log: $LOGS/config-debug.log)"
@@ -47,7 +47,7 @@ for f in failslab/ignore-gfp-wait fail_page_alloc/ignore-gfp-wait; do
 done
 echo 0 > /sys/kernel/debug/fail_page_alloc/min-order || exit 1
 rc=0
-for m in $(echo $modules); do
+for m in $modules; do
 	echo \"harness: kunit module \$m\" > /dev/kmsg
 	modprobe \$m || { echo \"modprobe \$m failed\"; rc=1; }
 	modprobe -r \$m || { echo \"modprobe -r \$m failed\"; rc=1; }
@@ -57,7 +57,7 @@ sh $HARNESS/guest/kmemleak.sh report || rc=3
 sh $HARNESS/guest/gcov.sh $gcov_dir
 exit \$rc"
 
-say "KUnit modules on the debug kernel: $(echo $modules) (log: $log)"
+say "KUnit modules on the debug kernel: $modules(log: $log)"
 rc=0
 CONSOLE_LOG=$console TIMEOUT=${TIMEOUT:-600} DEBUG=1
 export CONSOLE_LOG TIMEOUT DEBUG

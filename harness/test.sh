@@ -38,7 +38,10 @@ build_and_selftest() {
 		record "selftest-$1" "not ok" "build of the $1 kernel (see $LOGS/build-$1.log)"
 		return 1
 	fi
-	eval "built_$1=1"
+	case $1 in
+	test) built_test=1 ;;
+	debug) built_debug=1 ;;
+	esac
 	[ "$1" = debug ] && debug=1 || debug=0
 	DEBUG=$debug sh "$HARNESS/selftest.sh"
 }
@@ -47,8 +50,10 @@ build_and_selftest() {
 # this tree, as the steps that boot it need; else records NAME as failed in
 # STEP, naming the build log.
 need_kernel() {
-	eval "built=\$built_$1"
-	[ "$built" = 1 ] && return 0
+	case $1 in
+	test) [ "$built_test" = 0 ] || return 0 ;;
+	debug) [ "$built_debug" = 0 ] || return 0 ;;
+	esac
 	record "$2" "not ok" "$3: no $1 kernel (see $LOGS/build-$1.log)"
 	return 1
 }
