@@ -2094,7 +2094,7 @@ conc_edge_op() {
 conc_values_op() {
 	local v=$(($1 % 2)) r
 
-	conc_try gpioset "$CONC_CHIP1" 1=$v
+	conc_try gpioset "$CONC_CHIP1" "1=$v"
 	if conc_expect "agg1-set" 0; then
 		conc_read "$CONC_VALUE_B1"
 		[ "$REPLY" = "$v" ] || conc_error "sim b:1 is $REPLY after setting $v"
@@ -2367,7 +2367,7 @@ needs_dt() {
 }
 
 run_case() {
-	local rc left line
+	local rc left line start=${EPOCHREALTIME/./}
 
 	CASE=$1
 	if needs_dt "$CASE" && [ ! -d /sys/firmware/devicetree/base ]; then
@@ -2385,6 +2385,7 @@ run_case() {
 		rc=1
 	fi
 	cleanup_all
+	ktap_print_msg "$CASE took $(( (${EPOCHREALTIME/./} - start) / 1000 )) ms"
 	if [ "$rc" = 0 ]; then
 		ktap_test_pass "$CASE"
 	else
