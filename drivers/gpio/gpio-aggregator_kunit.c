@@ -378,8 +378,11 @@ static int aggr_mock_set_config(struct gpio_chip *gc, unsigned int offset,
 	case PIN_CONFIG_BIAS_DISABLE:
 		mock->last_config = config;
 		return 0;
+	case PIN_CONFIG_PERSIST_STATE:
+		/* gpiolib sets it on every request */
+		return 0;
 	default:
-		return -ENOTSUPP;
+		return -EOPNOTSUPP;
 	}
 }
 
@@ -835,9 +838,9 @@ static void aggr_test_fwd_set_config(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b->config_calls, 1);
 	KUNIT_EXPECT_EQ(test, b->last_config, pull_up);
 
-	/* What the parent does not support */
+	/* What the parent does not support: its error comes back as is */
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_set_config(fwd, 3, debounce),
-			-ENOTSUPP);
+			-EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, b->config_calls, 2);
 }
 
