@@ -3,13 +3,18 @@
 #   checkpatch.pl --strict    every product file
 #   W=1 build                 every kernel C file, in a build that enables it
 #   sparse (C=2)              the same C files
+#   clang W=1                 the same C files, in an x86_64 LLVM=1 build
 #   kernel-doc -Wall          every kernel C file and header
 #   cc -Wall -Wextra          every userspace C file (the selftests' helpers)
+#   coccicheck                the kernel's coccinelle scripts (make
+#                             coccicheck MODE=report) on our kernel C files
+#   every shell script        shellcheck, the harness's scripts included
 # A check fails on any output, and also when its tool is missing, when make
 # fails, or when make's output does not show the file compiled or checked;
 # the step fails when git lists none of our files.
 # Needs the test kernel built (make build) and, for the KUnit test file,
-# the KUnit build (make kunit).
+# the KUnit build (make kunit); makes the x86_64 clang build in
+# out/build/clang itself.
 . "$(dirname "$0")/lib.sh"
 
 rm -f "$RESULTS/check"
@@ -70,16 +75,30 @@ build_dir_for() {
 	done
 }
 
-# compile_with DIR OBJ DONE FLAGS...: rebuild OBJ in DIR and show the
-# warnings and errors about our files. Fails when make fails, or when make's
-# output lacks the line DONE (an extended regex) that shows the file was
-# compiled or checked.
+# um_make DIR ARGS...: make in the UML build DIR.
+um_make() {
+	dir=$1
+	shift
+	make -C "$SRC" ARCH=um O="$dir" CC="ccache gcc" "$@"
+}
+
+# clang_make DIR ARGS...: make in the x86_64 clang build DIR.
+clang_make() {
+	dir=$1
+	shift
+	sh "$HARNESS/x86-build.sh" "$SRC" "$dir" clang "$@"
+}
+
+# compile_with MAKE DIR OBJ DONE FLAGS...: rebuild OBJ in DIR with MAKE
+# (um_make or clang_make) and show the warnings and errors about our files.
+# Fails when make fails, or when make's output lacks the line DONE (an
+# extended regex) that shows the file was compiled or checked.
 compile_with() {
-	dir=$1 obj=$2 done=$3
-	shift 3
+	maker=$1 dir=$2 obj=$3 done=$4
+	shift 4
 	rm -f "$dir/$obj"
 	rc=0
-	out=$(make -C "$SRC" ARCH=um O="$dir" CC="ccache gcc" "$@" "$obj" 2>&1) || rc=$?
+	out=$("$maker" "$dir" "$@" "$obj" 2>&1) || rc=$?
 	if [ "$rc" != 0 ]; then
 		printf '%s\n' "$out" | tail -n 20
 		echo "make $* $obj failed (exit $rc)"
@@ -103,7 +122,16 @@ w1() {
 	need gcc || return 1
 	dir=$(build_dir_for "$1")
 	[ -n "$dir" ] || { echo "no build enables $1"; return 1; }
-	compile_with "$dir" "$1" "^ +CC( \[M\])? +$(regex "$1")\$" W=1
+	compile_with um_make "$dir" "$1" "^ +CC( \[M\])? +$(regex "$1")\$" W=1
+}
+
+# clang_w1 OBJ: build OBJ with clang and W=1 in an x86_64 defconfig build
+# with our options (kconfig/x86_64.config).
+clang_w1() {
+	for tool in clang ld.lld llvm-ar llvm-nm llvm-objcopy; do
+		need "$tool" || return 1
+	done
+	compile_with clang_make "$OUT/build/clang" "$1" "^ +CC( \[M\])? +$(regex "$1")\$" W=1
 }
 
 sparse_check() {
@@ -111,7 +139,7 @@ sparse_check() {
 	dir=$(build_dir_for "$1")
 	[ -n "$dir" ] || { echo "no build enables $1"; return 1; }
 	# With O=, kbuild names the source by its path in the source tree.
-	compile_with "$dir" "$1" "^ +CHECK +(.*/)?$(regex "${1%.o}.c")\$" C=2 CHECK=sparse
+	compile_with um_make "$dir" "$1" "^ +CHECK +(.*/)?$(regex "${1%.o}.c")\$" C=2 CHECK=sparse
 }
 
 # userspace_cc FILE: compile a userspace helper with warnings as the
@@ -119,6 +147,49 @@ sparse_check() {
 userspace_cc() {
 	need cc || return 1
 	cc -O2 -Wall -Wextra -fsyntax-only "$SRC/$1"
+}
+
+# coccicheck FILE...: make coccicheck MODE=report, which runs every
+# semantic patch of scripts/coccinelle, on a directory holding only our
+# kernel C files and their local headers (M= takes a directory), so that
+# no other driver's findings show. Prints the findings; fails when make
+# fails or when not every semantic patch ran.
+coccicheck() {
+	need spatch || return 1
+	copy=$OUT/cocci/drivers/gpio
+	rm -rf "$copy"
+	mkdir -p "$copy"
+	for f in "$@"; do
+		cp "$TOP/$f" "$copy/"
+	done
+	cp "$TOP"/drivers/gpio/*.h "$copy/"
+	rc=0
+	out=$(make -C "$SRC" ARCH=um O="$(flavour_dir test)" coccicheck MODE=report \
+		M="$copy" J="$(nproc)" 2>&1) || rc=$?
+	if [ "$rc" != 0 ]; then
+		printf '%s\n' "$out" | tail -n 20
+		echo "make coccicheck failed (exit $rc)"
+		return 1
+	fi
+	want=$(find "$SRC/scripts/coccinelle" -name '*.cocci' | wc -l)
+	ran=$(printf '%s\n' "$out" | grep -c -- '--cocci-file ' || true)
+	if [ "$ran" != "$want" ]; then
+		echo "coccicheck ran $ran of the $want semantic patches"
+		return 1
+	fi
+	printf '%s\n' "$out" | grep -F "$copy/" || true
+}
+
+# shell_check FILE: shellcheck, following the files FILE sources; the
+# selftests are checked in the base tree, next to the kselftest helpers
+# they source.
+shell_check() {
+	need shellcheck || return 1
+	case $1 in
+	tools/*) file=$SRC/$1 ;;
+	*) file=$TOP/$1 ;;
+	esac
+	shellcheck -x -P SCRIPTDIR -f gcc "$file"
 }
 
 kerneldoc() {
@@ -138,10 +209,21 @@ for f in $files; do
 	*.c)
 		check "W=1 build $f" w1 "${f%.c}.o"
 		check "sparse $f" sparse_check "${f%.c}.o"
+		check "clang W=1 build $f" clang_w1 "${f%.c}.o"
 		check "kernel-doc $f" kerneldoc "$f" ;;
 	*.h)
 		check "kernel-doc $f" kerneldoc "$f" ;;
 	esac
+done
+
+kernel_c=$(printf '%s\n' "$files" | grep '^drivers/.*[.]c$' | tr '\n' ' ')
+# shellcheck disable=SC2086 # a list of paths without spaces
+check "coccicheck ${kernel_c% }" coccicheck $kernel_c
+
+# Our shell scripts: the harness's, CI's and the product's.
+for f in $( (cd "$TOP" && git ls-files --cached --others --exclude-standard) |
+		grep -E '([.]sh|^[.]ci/run)$'); do
+	check "shellcheck $f" shell_check "$f"
 done
 
 if grep -q '^not ok' "$RESULTS/check"; then

@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034 # its variables are for the scripts that source it
 # Shared settings for the harness scripts. Sourced, never run on its own.
 #
 # Everything the harness produces lives under $OUT (default: out/ at the top
