@@ -21,7 +21,7 @@ BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
 BASE_PACKAGE=linux-source-6.12
 
 # Directories of the repo that mirror kernel paths: the product.
-PRODUCT_DIRS="drivers include Documentation tools"
+PRODUCT_DIRS="drivers include Documentation tools MAINTAINERS"
 
 mkdir -p "$LOGS"
 

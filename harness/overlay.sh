@@ -5,6 +5,7 @@
 # editing one of our files rebuilds only what depends on it, and running the
 # overlay twice gives the same tree.
 . "$(dirname "$0")/lib.sh"
+. "$HARNESS/splice.sh"
 
 manifest=$OUT/src/overlay.manifest
 
@@ -19,53 +20,6 @@ install_if_changed() {
 	fi
 }
 
-# splice_block PATTERN OURS BASE: replace the Kconfig entry at PATTERN.
-splice_block() {
-	awk -v pat="$1" -v ours="$2" '
-	function emit_ours(  line) {
-		while ((getline line < ours) > 0)
-			print line
-		close(ours)
-		done = 1
-	}
-	$0 ~ pat { skipping = 1; emit_ours(); next }
-	skipping && /^(config|menuconfig|menu|endmenu|if|endif|comment|source|choice|endchoice)([ \t]|$)/ {
-		skipping = 0
-	}
-	skipping { next }
-	{ print }
-	END { if (!done) emit_ours() }
-	' "$3"
-}
-
-# splice_lines PATTERN ANCHOR OURS BASE: replace the lines matching PATTERN.
-splice_lines() {
-	awk -v pat="$1" -v anchor="$2" -v ours="$3" '
-	function emit_ours(  line) {
-		while ((getline line < ours) > 0)
-			print line
-		close(ours)
-		done = 1
-	}
-	{ lines[NR] = $0 }
-	END {
-		for (i = 1; i <= NR; i++)
-			if (lines[i] ~ pat) { at = i; break }
-		if (!at && anchor != "")
-			for (i = 1; i <= NR; i++)
-				if (lines[i] ~ anchor) { at = -i; break }
-		for (i = 1; i <= NR; i++) {
-			if (i == at || i == -at && !done)
-				emit_ours()
-			if (lines[i] !~ pat)
-				print lines[i]
-		}
-		if (!done)
-			emit_ours()
-	}
-	' "$4"
-}
-
 # splice_all: every rule of splice.rules, from the pristine base files.
 splice_all() {
 	grep -v '^#' "$HARNESS/splice.rules" | while read -r path how spec; do
@@ -74,11 +28,8 @@ splice_all() {
 		base=$PRISTINE/$path
 		new=$SRC/$path.harness-new
 		[ -f "$ours" ] || { cp "$base" "$new"; install_if_changed "$new" "$SRC/$path"; continue; }
-		case $how in
-		block) splice_block "$spec" "$ours" "$base" > "$new" ;;
-		lines) splice_lines "${spec%%|*}" "${spec#*|}" "$ours" "$base" > "$new" ;;
-		*) die "splice.rules: unknown rule '$how' for $path" ;;
-		esac
+		splice "$how" "$spec" "$ours" "$base" > "$new" ||
+			die "splice.rules: cannot splice $path ('$how' rule)"
 		install_if_changed "$new" "$SRC/$path"
 	done
 }
