@@ -17,6 +17,8 @@
 #                   of the debug kernel)
 #   make selftest   run the gpio-aggregator selftests in the test kernel
 #   make check      checkpatch --strict, a W=1 build and sparse on our files
+#   make patches    our work as a git format-patch series against the base
+#                   tree, with a cover letter, in out/patches (or PATCH_DIR=)
 #   make bench      benchmark: direct access, ours and the 6.12 driver
 #   make fuzz [SEED=n] [N=n]  the fuzzer of the selftests on the debug kernel:
 #                   N random sysfs and configfs operations (default 10000)
@@ -35,7 +37,7 @@ export DEBUG
 
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
-.PHONY: all run test deps tree build shell exec kunit selftest check bench fuzz coverage clean distclean
+.PHONY: all run test deps tree build shell exec kunit selftest check patches bench fuzz coverage clean distclean
 
 all: build
 
@@ -76,6 +78,10 @@ check: tree
 
 run: build
 	@$(H)/run.sh
+
+# The series goes to out/patches, or to PATCH_DIR.
+patches: tree
+	@PATCH_DIR='$(PATCH_DIR)' $(H)/series.sh
 
 bench: build
 	@$(H)/bench.sh

@@ -3,8 +3,8 @@
 # the test kernel, the make run demo, a short pass of the benchmark, make
 # exec's handling of CMD, the selftests on the debug kernel with a kmemleak
 # scan, KUnit again as modules of the debug kernel with a kmemleak scan,
-# the coverage of gpio-aggregator.c by those two debug runs, and the static
-# checks. Each step builds what it needs first; the summary gives the
+# the coverage of gpio-aggregator.c by those two debug runs, the static
+# checks, and the patch series applied to a fresh base tree. Each step builds what it needs first; the summary gives the
 # time each step took, builds included. A failing step does not stop the
 # others. Ends with one line "N passed, M failed" and exits non-zero on any
 # failure.
@@ -123,6 +123,7 @@ step selftest-debug build_and_selftest debug
 step kunit-debug kunit_debug
 step coverage coverage
 step check sh "$HARNESS/check.sh"
+step series sh "$HARNESS/series-test.sh"
 
 passed=$(cat "$RESULTS"/* | grep -c '^ok ' || true)
 failed=$(cat "$RESULTS"/* | grep -c '^not ok ' || true)
@@ -143,6 +144,14 @@ if [ "$failed" != 0 ] || [ "$skipped" != 0 ]; then
 fi
 [ ! -f "$LOGS/coverage.summary" ] || sed 's/^/Coverage: /' "$LOGS/coverage.summary"
 echo "Took $(( $(date +%s) - start )) s."
+# For the cover letter of make patches: what this commit's make test gave.
+{
+	echo "commit $(git -C "$TOP" rev-parse HEAD 2> /dev/null || echo unknown)"
+	for f in "$RESULTS"/*; do
+		printf '%s %s %s\n' "$(basename "$f")" "$(grep -c '^ok ' "$f" || true)" \
+			"$(grep -c '^not ok ' "$f" || true)"
+	done
+} > "$LOGS/test-summary"
 if [ "$skipped" != 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
