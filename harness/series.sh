@@ -110,13 +110,22 @@ is_shared() {
 }
 
 # base_files DIR: the base tree's version of each file the series touches,
-# into DIR: the pristine shared files, and from the tarball the base files
-# that ours replace.
+# into DIR: the pristine shared files, and the base files that ours
+# replace, from the tarball or from BASE_TREE, an unpacked one.
 base_files() {
 	for f in $shared; do
 		mkdir -p "$1/$(dirname "$f")"
 		cp "$PRISTINE/$f" "$1/$f"
 	done
+	if [ -n "${BASE_TREE:-}" ]; then
+		for f in $(our_files); do
+			[ ! -f "$BASE_TREE/$f" ] || is_shared "$f" || {
+				mkdir -p "$1/$(dirname "$f")"
+				cp "$BASE_TREE/$f" "$1/$f"
+			}
+		done
+		return 0
+	fi
 	tmp=$OUT/series/base-extract
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
