@@ -4,9 +4,11 @@
 # exec's handling of CMD, the selftests on the debug kernel with a kmemleak
 # scan, KUnit again as modules of the debug kernel with a kmemleak scan,
 # the coverage of gpio-aggregator.c by those two debug runs, the static
-# checks, and the patch series applied to a fresh base tree. Each step builds what it needs first; the summary gives the
-# time each step took, builds included. A failing step does not stop the
-# others. Ends with one line "N passed, M failed" and exits non-zero on any
+# checks, and the patch series applied to a fresh base tree. Each step
+# builds what it needs first; the summary gives the time each step took,
+# builds included. The selftests on the debug kernel, the longest step and
+# one CPU's work, run in the background while the steps that need no debug
+# kernel go on. A failing step does not stop the others. Ends with one line "N passed, M failed" and exits non-zero on any
 # failure.
 . "$(dirname "$0")/lib.sh"
 
@@ -32,8 +34,9 @@ step() {
 built_test=0
 built_debug=0
 
-# build_and_selftest FLAVOUR: build a kernel flavour and run the selftests on it.
-build_and_selftest() {
+# build_kernel FLAVOUR: build a kernel flavour; a failure fails its
+# selftests.
+build_kernel() {
 	if ! sh "$HARNESS/build.sh" "$1" || ! sh "$HARNESS/dtb.sh"; then
 		record "selftest-$1" "not ok" "build of the $1 kernel (see $LOGS/build-$1.log)"
 		return 1
@@ -42,8 +45,17 @@ build_and_selftest() {
 	test) built_test=1 ;;
 	debug) built_debug=1 ;;
 	esac
+}
+
+# selftest_on FLAVOUR: the selftests on a built kernel flavour.
+selftest_on() {
 	[ "$1" = debug ] && debug=1 || debug=0
 	DEBUG=$debug sh "$HARNESS/selftest.sh"
+}
+
+# build_and_selftest FLAVOUR: build a kernel flavour and run the selftests on it.
+build_and_selftest() {
+	build_kernel "$1" && selftest_on "$1"
 }
 
 # need_kernel FLAVOUR STEP NAME: true once that kernel flavour is built from
@@ -119,11 +131,30 @@ step selftest-test build_and_selftest test
 step demo demo
 step bench bench_quick
 step harness make_exec
-step selftest-debug build_and_selftest debug
-step kunit-debug kunit_debug
-step coverage coverage
+
+# The debug kernel's selftests in the background, their output in their
+# log only; their time in the summary includes the debug kernel's build.
+t0=$(date +%s)
+debug_pid=
+if build_kernel debug; then
+	build_seconds=$(( $(date +%s) - t0 ))
+	say "the selftests on the debug kernel go on in the background (log: $LOGS/selftest-debug.log)"
+	step selftest-debug selftest_on debug > "$LOGS/selftest-debug.out" 2>&1 &
+	debug_pid=$!
+fi
+
 step check sh "$HARNESS/check.sh"
 step series sh "$HARNESS/series-test.sh"
+
+if [ -n "$debug_pid" ]; then
+	say "waiting for the selftests on the debug kernel (log: $LOGS/selftest-debug.log)"
+	wait "$debug_pid" || true
+	seconds=$RESULTS/.seconds.selftest-debug
+	echo $(( $(cat "$seconds") + build_seconds )) > "$seconds"
+	grep '^>>> \|^\*\*\* ' "$LOGS/selftest-debug.out" >&2 || true
+fi
+step kunit-debug kunit_debug
+step coverage coverage
 
 passed=$(cat "$RESULTS"/* | grep -c '^ok ' || true)
 failed=$(cat "$RESULTS"/* | grep -c '^not ok ' || true)
