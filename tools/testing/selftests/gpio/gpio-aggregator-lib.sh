@@ -523,6 +523,86 @@ cfs_remove() {
 }
 
 # ---------------------------------------------------------------------------
+# Examples of the admin guide, read from it at test time
+#
+# A shell example is a ".. code-block:: sh" directive right after the rST
+# comment ".. example: NAME"; the output that a command should print is a
+# ".. code-block:: text" after ".. example output: NAME". The guide is
+# found from this directory, in the kernel tree as in the driver's repo.
+
+DOC=${GPIO_AGGREGATOR_DOC:-$BASE_DIR/../../../../Documentation/admin-guide/gpio/gpio-aggregator.rst}
+
+# doc_extract: write the body of every marked block of the guide,
+# unindented, to $WORK/doc/example:NAME or $WORK/doc/output:NAME; once a
+# run, with one awk (a program costs 0.1 s to start on the debug kernel).
+doc_extract() {
+	[ -d "$WORK/doc" ] && return 0
+	mkdir "$WORK/doc" || return 1
+	awk -v dir="$WORK/doc" '
+		/^\.\. example: / || /^\.\. example output: / {
+			if (file != "")
+				close(file)
+			file = dir "/" (NF == 3 ? "example:" : "output:") $NF
+			state = 1
+			next
+		}
+		state == 1 && /^\.\. code-block::/ { state = 2; body = 0; blank = 0; next }
+		state == 1 && NF { state = 0; next }
+		state == 2 && !body && /^ +:[a-z-]+:/ { next }
+		state == 2 && !NF { if (body) blank++; next }
+		state == 2 && /^ / {
+			if (!body) { match($0, /^ +/); indent = RLENGTH }
+			for (; blank > 0; blank--)
+				print "" > file
+			print substr($0, indent + 1) > file
+			body = 1
+			next
+		}
+		state == 2 { state = 0 }' "$DOC"
+}
+
+# doc_block KIND NAME: set DOC_BLOCK to the body of the code block that the
+# comment ".. example: NAME" (KIND example) or ".. example output: NAME"
+# (KIND output) of the guide precedes; fails when there is none. A
+# variable, not output: no subshell to start.
+doc_block() {
+	DOC_BLOCK=
+	doc_extract || return 1
+	[ -s "$WORK/doc/$1:$2" ] || return 1
+	IFS= read -r -d '' DOC_BLOCK < "$WORK/doc/$1:$2"
+	return 0
+}
+
+# doc_example NAME: run the shell example NAME of the guide in a subshell
+# with set -e (no new bash to start: that is slow on the debug kernel), its
+# output (stdout and stderr) in DOC_OUT; fail the test case, showing the
+# commands and their output, when it fails or is not there. (Not
+# "DOC_OUT=$(...) && ...": bash ignores set -e on the left of &&.)
+doc_example() {
+	local code line rc
+
+	doc_block example "$1" || fail "no shell example '$1' in $DOC"
+	code=${DOC_BLOCK%$'\n'}
+	DOC_OUT=$(set -e; eval "$code" 2>&1)
+	rc=$?
+	[ "$rc" != 0 ] || return 0
+	note "example '$1' of the guide:"
+	while IFS= read -r line; do
+		note "  $line"
+	done <<< "$code"
+	note "printed:"
+	while IFS= read -r line; do
+		note "  $line"
+	done <<< "$DOC_OUT"
+	fail "example '$1' of $DOC failed"
+}
+
+# doc_output NAME: print the output the guide gives for example NAME.
+doc_output() {
+	doc_block output "$1" && printf '%s' "$DOC_BLOCK"
+}
+
+# ---------------------------------------------------------------------------
 # Devicetree consumers bound through driver_override
 
 # dt_bound DEV: the devicetree device DEV is bound to gpio-aggregator.

@@ -6,7 +6,10 @@
 # gpio-sim chips standing in for real GPIO controllers. Needs root, the
 # gpio-sim and gpio-aggregator modules, configfs at /sys/kernel/config and
 # the libgpiod 1.6 command line tools. The "devicetree" group needs a kernel
-# booted with harness/dts/test.dts and is skipped without a devicetree.
+# booted with harness/dts/test.dts and is skipped without a devicetree; its
+# dt_door_bind case needs udevadm. The cases that run the admin guide's
+# examples need the guide, found from this directory in the kernel tree
+# (or at $GPIO_AGGREGATOR_DOC).
 #
 # Usage: gpio-aggregator.sh [-l] [GROUP|CASE...]
 #   GROUP is sysfs, forward, configfs, devicetree, stress, malformed,
@@ -15,9 +18,10 @@
 #   and without those every case runs.
 #   -l lists the groups and their cases.
 #
-# Several cases run the examples of
-# Documentation/admin-guide/gpio/gpio-aggregator.rst, with the same commands;
-# a comment marks each of them.
+# The cases that run the examples of
+# Documentation/admin-guide/gpio/gpio-aggregator.rst read them from it
+# (doc_example); sysfs_doc_example first checks that every shell example
+# there is run by a case.
 #
 # Output is KTAP, one result per test case; the exit status is non-zero when
 # any case fails.
@@ -39,24 +43,79 @@ sysfs_attribute_modes() {
 	expect_eq "mode of delete_device" "$(stat -c %a "$DELETE_DEVICE")" 200
 }
 
+# doc_examples_all_run: every shell example of the guide is marked as one
+# and run by a case of this script (doc_example NAME), every output of one
+# is checked (doc_output NAME), and no code hides in a literal block
+# without a language. One awk reads the script, then the guide.
+doc_examples_all_run() {
+	local problems line
+
+	[ -f "$DOC" ] || fail "no admin guide at $DOC"
+	problems=$(awk '
+		function problem(msg) { printf "line %d: %s\n", FNR, msg }
+		FNR == NR {
+			if ($1 == "doc_example" && NF == 2)
+				used["example " $2] = 1
+			for (i = 1; i < NF; i++) {
+				if ($i ~ /doc_output$/) {
+					name = $(i + 1)
+					gsub(/[^a-z0-9-]/, "", name)
+					used["output " name] = 1
+				}
+			}
+			next
+		}
+		/^\.\. example: / || /^\.\. example output: / {
+			name = $NF
+			what = NF == 3 ? "example " name : "output " name
+			if (seen[what]++)
+				problem("a second " what)
+			if (!(what in used))
+				problem("no test case runs or checks " what)
+		}
+		/^\.\. (code-block|code|sourcecode)::/ {
+			if ($3 == "")
+				problem("code block without a language")
+			else if ($3 ~ /^(sh|bash|shell|console|shell-session|sh-session|zsh)$/ &&
+				 prev !~ /^\.\. example: [a-z0-9-]+$/)
+				problem("shell example, not marked")
+		}
+		/::$/ && !/^ *\.\. [a-z-]+::$/ {
+			problem("literal block without a language (use code-block)")
+		}
+		NF { prev = $0 }' "$BASE_DIR/gpio-aggregator.sh" "$DOC")
+	[ -z "$problems" ] && return 0
+	while IFS= read -r line; do
+		note "$DOC: $line"
+	done <<< "$problems"
+	fail "the guide has code that no test runs"
+}
+
+# The examples of "Creating an aggregator through sysfs" and its mirror in
+# configfs, in the order of the guide: the first device is
+# gpio-aggregator.0, which the mirror and delete_device examples name. And
+# first, that the tests run every example of the guide.
 sysfs_doc_example() {
 	local chip
 
+	doc_examples_all_run
 	sim_create e6052000 32 e6052000.gpio
 	sim_create e6050000 32 e6050000.gpio
 
-	# Documentation example "Creating an aggregator through sysfs": same
-	# command (agg_new writes the string to new_device).
-	agg_new 'e6052000.gpio 19 e6050000.gpio 20-21'
-	agg_chip "$AGG"
-	expect_eq "label" "$(chip_label "$CHIP")" "$AGG"
+	doc_example sysfs-new-device
+	expect_eq "devices" "$(agg_devices)" gpio-aggregator.0
+	agg_chip gpio-aggregator.0
+	expect_eq "label" "$(chip_label "$CHIP")" gpio-aggregator.0
 	expect_line_map "$CHIP" e6052000:19 e6050000:20 e6050000:21
 
-	# Documentation example: echo gpio-aggregator.0 > delete_device, with
-	# the name of the device just created.
+	# It inverts line 0, whose parent line expect_line_map left pulled down.
+	doc_example sysfs-mirror
+	agg_chip gpio-aggregator.0
+	expect_values "$CHIP" 0 1
+
 	chip=$CHIP
-	agg_delete "$AGG"
-	expect_agg_gone "$AGG" "$chip"
+	doc_example sysfs-delete-device
+	expect_agg_gone gpio-aggregator.0 "$chip"
 	sim_remove e6052000
 	sim_remove e6050000
 }
@@ -110,21 +169,24 @@ sysfs_line_names() {
 # The 6.12 driver splits the description with next_arg(): a line name
 # with white space in it is written in double quotes, which are not part of
 # the name.
+# The example of the guide.
 sysfs_quoted_line_name() {
 	local mirror
 
-	sim_create a 8 agg-sim-a - - - - - "Door Lock"
-	expect_eq "name of sim line 5" "$(line_name "$(sim_chip a)" 5)" "Door Lock"
-	agg_new '"Door Lock" agg-sim-a 3'
+	sim_create e6052000 8 e6052000.gpio - - - - - "Door Lock"
+	expect_eq "name of sim line 5" "$(line_name "$(sim_chip e6052000)" 5)" "Door Lock"
+	doc_example sysfs-quoted-name
+	AGG=$(agg_devices)
+	expect_eq "devices" "$AGG" gpio-aggregator.0
 	agg_chip "$AGG"
-	expect_line_map "$CHIP" a:5 a:3
+	expect_line_map "$CHIP" e6052000:5 e6052000:3
 	mirror=_sysfs.$(agg_id "$AGG")
 	expect_eq "line0 key" "$(cfs_attr "$mirror/line0/key")" "Door Lock"
-	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" agg-sim-a
+	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" e6052000.gpio
 	expect_eq "line1 offset" "$(cfs_attr "$mirror/line1/offset")" 3
 	[ ! -e "$AGG_CONFIGFS/$mirror/line2" ] || fail "$mirror has a line2"
 	agg_delete "$AGG"
-	sim_remove a
+	sim_remove e6052000
 }
 
 sysfs_max_offset() {
@@ -795,21 +857,12 @@ configfs_doc_example() {
 	sim_create e6052000 32 e6052000.gpio
 	sim_create e6050000 32 e6050000.gpio
 
-	# Documentation example "Creating an aggregator through configfs":
-	# the same commands.
-	mkdir /sys/kernel/config/gpio-aggregator/agg0
-	mkdir /sys/kernel/config/gpio-aggregator/agg0/line0
-	echo e6052000.gpio > /sys/kernel/config/gpio-aggregator/agg0/line0/key
-	echo 19 > /sys/kernel/config/gpio-aggregator/agg0/line0/offset
-	echo reset > /sys/kernel/config/gpio-aggregator/agg0/line0/name
-	mkdir /sys/kernel/config/gpio-aggregator/agg0/line1
-	echo e6050000.gpio > /sys/kernel/config/gpio-aggregator/agg0/line1/key
-	echo 20 > /sys/kernel/config/gpio-aggregator/agg0/line1/offset
-	echo enable > /sys/kernel/config/gpio-aggregator/agg0/line1/name
-	echo 1 > /sys/kernel/config/gpio-aggregator/agg0/line1/active_low
-	echo 1 > /sys/kernel/config/gpio-aggregator/agg0/live ||
-		fail "agg0 did not go live"
-	dev=$(cat /sys/kernel/config/gpio-aggregator/agg0/dev_name)
+	# The example of "Creating an aggregator through configfs": it prints
+	# the device's name.
+	doc_example configfs-create
+	dev=$(cat "$AGG_CONFIGFS/agg0/dev_name")
+	expect_eq "output of the example" "$DOC_OUT" "$dev"
+	expect_eq "live" "$(cfs_attr agg0/live)" 1
 
 	agg_chip "$dev"
 	chip=$CHIP
@@ -822,11 +875,8 @@ configfs_doc_example() {
 	sim_pull e6050000 20 pull-down
 	expect_values "$chip" "0 1" "0 1"
 
-	# Documentation example: taking it down again.
-	echo 0 > /sys/kernel/config/gpio-aggregator/agg0/live
-	rmdir /sys/kernel/config/gpio-aggregator/agg0/line1
-	rmdir /sys/kernel/config/gpio-aggregator/agg0/line0
-	rmdir /sys/kernel/config/gpio-aggregator/agg0 || fail "agg0 not removed"
+	doc_example configfs-remove
+	[ ! -e "$AGG_CONFIGFS/agg0" ] || fail "agg0 not removed"
 	expect_agg_gone "$dev" "$chip"
 	sim_remove e6052000
 	sim_remove e6050000
@@ -1223,23 +1273,86 @@ dt_delay_bound() {
 	expect_line_busy "$sim" 5
 }
 
+# gpioinfo_words: gpioinfo's output on stdin with any chip number and runs
+# of white space alike, to compare it with the guide's.
+gpioinfo_words() {
+	sed 's/gpiochip[0-9]*/gpiochipN/' | tr -s ' \t' ' ' | sed 's/^ //; s/ $//'
+}
+
+# The examples of "Devices described in the devicetree", on the door node
+# of harness/dts/test.dts, and the output the guide shows; and in between,
+# the udev rule of tools/gpio that the guide shows for door (udev_rule).
 dt_door_bind() {
-	local info
+	local chip
 
-	# Documentation example "Devices described in the devicetree": the
-	# door node of harness/dts/test.dts, the same commands, and the
-	# gpioinfo output.
-	echo gpio-aggregator > /sys/bus/platform/devices/door/driver_override
-	echo door > /sys/bus/platform/drivers/gpio-aggregator/bind ||
-		fail "binding door failed"
-
-	info=$(gpioinfo door) || fail "no chip door"
+	doc_example dt-bind
 	agg_chip door
-	expect_eq "label" "$(chip_label "$CHIP")" door
-	expect_eq "gpioinfo door, first line" "${info%%$'\n'*}" "$CHIP - 2 lines:"
+	chip=$CHIP
+	expect_eq "label" "$(chip_label "$chip")" door
+	doc_example dt-gpioinfo
+	expect_eq "gpioinfo door" "$(gpioinfo_words <<< "$DOC_OUT")" \
+		"$(doc_output dt-gpioinfo | gpioinfo_words)"
 	expect_eq "line 0" "$(line_info door 0)" '"open" unused input active-high'
 	expect_eq "line 1" "$(line_info door 1)" '"lock" unused input active-high'
-	dt_unbind door || fail "unbinding door failed"
+	udev_rule "$chip"
+	doc_example dt-unbind
+	! dt_bound door || fail "door still bound after the unbind example"
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived unbinding door"
+}
+
+# The udev rule of tools/gpio, as udev applies it (udevadm test, on the
+# chip's device), gives the chip of door to the user and group gpio-door,
+# who can then read its lines (that the parent chip stays closed to such a
+# user, perm_chip_handed_over checks); it leaves the chip of another
+# aggregator alone. The user and group are added to bind mounted copies of
+# /etc/passwd and /etc/group.
+UDEV_RULE=$BASE_DIR/../../../gpio/60-gpio-aggregator.rules
+DOOR_UID=4242
+AS_DOOR=(setpriv --reuid="$DOOR_UID" --regid="$DOOR_UID" --clear-groups
+	 --inh-caps=-all --bounding-set=-all)
+
+# udev_test CHIP: run udevadm test on the device of CHIP.
+udev_test() {
+	udevadm test --action=add "/sys/bus/gpio/devices/$1" \
+		> "$WORK/udev.log" 2>&1 ||
+		fail "udevadm test on $1 failed: $(tail -n 5 "$WORK/udev.log")"
+}
+
+# udev_rule CHIP: the rule on door's chip CHIP, and on gpio-delay's.
+udev_rule() {
+	local rules=/run/udev/rules.d
+
+	command -v udevadm > /dev/null || fail "udevadm (udev) not found"
+	[ -f "$UDEV_RULE" ] || fail "no udev rule at $UDEV_RULE"
+	trap 'umount /etc/passwd /etc/group 2> /dev/null
+	      rm -f "$rules/${UDEV_RULE##*/}"' EXIT
+	cp /etc/passwd /etc/group "$WORK/" || fail "cannot copy passwd and group"
+	echo "gpio-door:x:$DOOR_UID:$DOOR_UID::/nonexistent:/usr/sbin/nologin" >> "$WORK/passwd"
+	echo "gpio-door:x:$DOOR_UID:" >> "$WORK/group"
+	must mount --bind "$WORK/passwd" /etc/passwd
+	must mount --bind "$WORK/group" /etc/group
+	[ -d "$rules" ] || must mkdir -p "$rules"
+	must cp "$UDEV_RULE" "$rules/"
+
+	udev_test "$1"
+	if ! grep -q "${UDEV_RULE##*/}:[0-9]* OWNER" "$WORK/udev.log"; then
+		note "udevadm test: $(grep -i -e "${UDEV_RULE##*/}" -e error "$WORK/udev.log")"
+		fail "the rule did not match $1 of door"
+	fi
+	expect_eq "owner, group and mode of /dev/$1" \
+		"$(stat -c '%u %g %a' "/dev/$1")" "$DOOR_UID $DOOR_UID 660"
+	sim_pull dt 2 pull-up
+	sim_pull dt 3 pull-up
+	expect_eq "door's lines read by gpio-door" \
+		"$("${AS_DOOR[@]}" gpioget "$1" 0 1 2>&1)" "1 0"
+
+	agg_chip gpio-delay
+	udev_test "$CHIP"
+	expect_eq "owner, group and mode of /dev/$CHIP of gpio-delay" \
+		"$(stat -c '%u %g %a' "/dev/$CHIP")" "0 0 600"
+	umount /etc/passwd /etc/group
+	rm "$rules/${UDEV_RULE##*/}"
+	trap - EXIT
 }
 
 # expect_door_follows_sim: door's lines read what is pulled at lines 2 and 3
