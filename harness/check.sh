@@ -9,6 +9,10 @@
 #   coccicheck                the kernel's coccinelle scripts (make
 #                             coccicheck MODE=report) on our kernel C files
 #   every shell script        shellcheck, the harness's scripts included
+#   htmldocs                  the admin guide, rendered by the kernel's
+#                             make htmldocs SPHINXDIRS=admin-guide/gpio
+#   guide log lines           every log line of gpio-aggregator.c is in the
+#                             guide's troubleshooting tables
 # A check fails on any output, and also when its tool is missing, when make
 # fails, or when make's output does not show the file compiled or checked;
 # the step fails when git lists none of our files.
@@ -197,6 +201,62 @@ kerneldoc() {
 	(cd "$SRC" && scripts/kernel-doc -none -Wall -Werror "$1")
 }
 
+# htmldocs: render admin-guide/gpio with the kernel's Sphinx setup, reading
+# every file again (-E: a warning of an unchanged file is not repeated from
+# a saved environment), and show every warning and error but two kinds that
+# are not about the guide: graphviz missing (no graph in these pages), and
+# toctree links out of admin-guide/gpio, which SPHINXDIRS leaves out.
+htmldocs() {
+	need sphinx-build || return 1
+	dir=$OUT/build/htmldocs
+	html=$dir/Documentation/output/admin-guide/gpio/gpio-aggregator.html
+	rm -f "$html"
+	mkdir -p "$dir"
+	rc=0
+	out=$(make -C "$SRC" O="$dir" htmldocs SPHINXDIRS=admin-guide/gpio \
+		SPHINXOPTS='-q -E' 2>&1) || rc=$?
+	printf '%s\n' "$out" | grep -E 'WARNING|ERROR|SEVERE|CRITICAL' |
+		grep -v -e 'WARNING: dot(1) not found' \
+			-e "WARNING: toctree contains reference to nonexisting document '[^']*/" |
+		grep -v "WARNING: toctree contains reference to nonexisting document 'admin-guide/gpio/" |
+		grep . && rc=1
+	[ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 20; return 1; }
+	[ -s "$html" ] || { echo "make htmldocs wrote no $html"; return 1; }
+}
+
+# guide_log_lines: every message that gpio-aggregator.c logs (pr_*, dev_*
+# but dev_dbg, dev_err_probe), and every reason it fills in (the strings
+# returned as "why"), appears in the guide: in a table of its section
+# "Troubleshooting", with <...> where the format has a conversion.
+guide_log_lines() {
+	need perl || return 1
+	perl -e '
+		local $/;
+		open(my $c, "<", $ARGV[0]) or die "$ARGV[0]: $!\n";
+		my $src = <$c>;
+		open(my $d, "<", $ARGV[1]) or die "$ARGV[1]: $!\n";
+		my $doc = <$d>;
+		$doc =~ s/.*\nTroubleshooting\n-+\n//s or die "no Troubleshooting section in $ARGV[1]\n";
+		$doc =~ s/\s+/ /g;
+		my @msgs;
+		while ($src =~ /\b(?:pr_(?:err|warn|notice|info)|dev_(?:err|warn|notice|info)|dev_err_probe)\s*\(.*?((?:"(?:[^"\\]|\\.)*"\s*)+)/sg) {
+			push @msgs, $1;
+		}
+		while ($src =~ /return\s+("(?:[^"\\]|\\.)*")\s*;/g) {
+			push @msgs, $1;
+		}
+		@msgs or die "no log line found in $ARGV[0]\n";
+		for my $lit (@msgs) {
+			my $fmt = join("", $lit =~ /"((?:[^"\\]|\\.)*)"/g);
+			$fmt =~ s/\\n$//;
+			my $re = join(".+", map { quotemeta } split(/%[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlzt]*[a-zA-Z]/, $fmt, -1));
+			print "not in the guide'"'"'s Troubleshooting tables: \"$fmt\"\n"
+				unless $doc =~ /$re/;
+		}
+	' "$TOP/drivers/gpio/gpio-aggregator.c" \
+		"$TOP/Documentation/admin-guide/gpio/gpio-aggregator.rst"
+}
+
 cd "$TOP"
 files=$(our_files)
 for f in $files; do
@@ -225,6 +285,9 @@ for f in $( (cd "$TOP" && git ls-files --cached --others --exclude-standard) |
 		grep -E '([.]sh|^[.]ci/run)$'); do
 	check "shellcheck $f" shell_check "$f"
 done
+
+check "htmldocs admin-guide/gpio (Documentation/admin-guide/gpio/gpio-aggregator.rst)" htmldocs
+check "guide lists every log line of drivers/gpio/gpio-aggregator.c" guide_log_lines
 
 if grep -q '^not ok' "$RESULTS/check"; then
 	grep '^not ok' "$RESULTS/check" >&2

@@ -10,16 +10,19 @@
 # The harness and its checks: patch (harness/patches), git (the list of our
 # files), sparse, lcov (coverage.sh), device-tree-compiler (the test DTB),
 # clang lld llvm (the LLVM=1 build), coccinelle with ocaml-nox (the kernel's
-# semantic patches; two of them are OCaml scripts), shellcheck, and
-# python3-ply python3-git (checkpatch's SPDX check in a git tree).
+# semantic patches; two of them are OCaml scripts), shellcheck,
+# python3-ply python3-git (checkpatch's SPDX check in a git tree), and
+# python3-sphinx (check.sh renders the admin guide with make htmldocs).
 # Inside the test kernel: kmod (modprobe), util-linux (mountpoint, setsid),
-# mount, busybox (poweroff), gpiod.
+# mount, busybox (poweroff), gpiod, udev (udevadm test of the guide's
+# udev rule in the selftests).
 packages="
 	linux-source-6.12 build-essential make bc bison flex libelf-dev libssl-dev
 	ccache python3 perl xz-utils cpio rsync patch
 	git sparse lcov
 	clang lld llvm coccinelle ocaml-nox shellcheck python3-ply python3-git
-	kmod util-linux mount busybox gpiod device-tree-compiler
+	python3-sphinx
+	kmod util-linux mount busybox gpiod device-tree-compiler udev
 "
 
 missing=
