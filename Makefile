@@ -25,6 +25,10 @@
 #                   from SEED (default random, printed), then a kmemleak scan
 #   make coverage   line and branch coverage of gpio-aggregator.c by KUnit
 #                   and the selftests, on the debug kernel (lcov)
+#   make module [KDIR=dir]  build gpio-aggregator.ko out of tree against a
+#                   kernel's headers (default: the running kernel's), as DKMS
+#   make dkms-source [DIR=dir]  assemble the DKMS source tree (default
+#                   out/dkms/gpio-aggregator), for 'dkms install DIR'
 #   make clean      remove builds and logs (keeps the unpacked base tree)
 #   make distclean  remove out/ entirely
 #
@@ -37,7 +41,8 @@ export DEBUG
 
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
-.PHONY: all run test deps tree build shell exec kunit selftest check patches bench fuzz coverage clean distclean
+.PHONY: all run test deps tree build shell exec kunit selftest check patches bench fuzz coverage \
+	module dkms-source clean distclean
 
 all: build
 
@@ -102,11 +107,19 @@ coverage: tree
 	-@DEBUG=1 $(H)/kunit-debug.sh
 	@$(H)/coverage.sh
 
+KDIR ?= /lib/modules/$(shell uname -r)/build
+module:
+	@$(H)/module.sh '$(KDIR)'
+
+DIR ?= out/dkms/gpio-aggregator
+dkms-source:
+	@sh dkms/source.sh '$(DIR)' && echo '$(DIR)'
+
 test: deps
 	@$(H)/test.sh
 
 clean:
-	rm -rf out/build out/staging out/logs out/run out/coverage
+	rm -rf out/build out/staging out/logs out/run out/coverage out/module
 
 distclean:
 	rm -rf out
