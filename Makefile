@@ -29,6 +29,9 @@
 #                   kernel's headers (default: the running kernel's), as DKMS
 #   make dkms-source [DIR=dir]  assemble the DKMS source tree (default
 #                   out/dkms/gpio-aggregator), for 'dkms install DIR'
+#   make debian-kernel  fetch and unpack Debian's 6.12 kernel packages
+#   make debian-test  the debian-kernel step of make test: DKMS, then the
+#                   selftests on Debian's own kernel under qemu
 #   make clean      remove builds and logs (keeps the unpacked base tree)
 #   make distclean  remove out/ entirely
 #
@@ -42,7 +45,7 @@ export DEBUG
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
 .PHONY: all run test deps tree build shell exec kunit selftest check patches bench fuzz coverage \
-	module dkms-source clean distclean
+	module dkms-source debian-kernel debian-test clean distclean
 
 all: build
 
@@ -114,6 +117,13 @@ module:
 DIR ?= out/dkms/gpio-aggregator
 dkms-source:
 	@sh dkms/source.sh '$(DIR)' && echo '$(DIR)'
+
+debian-kernel: deps
+	@$(H)/debian-kernel.sh boot
+	@$(H)/debian-kernel.sh old
+
+debian-test: tree
+	@$(H)/debian-test.sh
 
 test: deps
 	@$(H)/test.sh

@@ -16,6 +16,8 @@
 # Inside the test kernel: kmod (modprobe), util-linux (mountpoint, setsid),
 # mount, busybox (poweroff), gpiod, udev (udevadm test of the guide's
 # udev rule in the selftests).
+# The debian-kernel step: qemu-system-x86 (boots Debian's kernel), dkms,
+# dwarves (pahole: Debian's headers make BTF for modules).
 packages="
 	linux-source-6.12 build-essential make bc bison flex libelf-dev libssl-dev
 	ccache python3 perl xz-utils cpio rsync patch
@@ -23,6 +25,7 @@ packages="
 	clang lld llvm coccinelle ocaml-nox shellcheck python3-ply python3-git
 	python3-sphinx
 	kmod util-linux mount busybox gpiod device-tree-compiler udev
+	qemu-system-x86 dkms dwarves
 "
 
 missing=

@@ -4,7 +4,8 @@
 # exec's handling of CMD, the selftests on the debug kernel with a kmemleak
 # scan, KUnit again as modules of the debug kernel with a kmemleak scan,
 # the coverage of gpio-aggregator.c by those two debug runs, the static
-# checks, and the patch series applied to a fresh base tree. Each step
+# checks, the patch series applied to a fresh base tree, and our module on
+# Debian's own kernel (DKMS, then the selftests under qemu). Each step
 # builds what it needs first; the summary gives the time each step took,
 # builds included. The selftests on the debug kernel, the longest step and
 # one CPU's work, run in the background while the steps that need no debug
@@ -145,6 +146,7 @@ fi
 
 step check sh "$HARNESS/check.sh"
 step series sh "$HARNESS/series-test.sh"
+step debian-kernel sh "$HARNESS/debian-test.sh"
 
 if [ -n "$debug_pid" ]; then
 	say "waiting for the selftests on the debug kernel (log: $LOGS/selftest-debug.log)"
