@@ -10,7 +10,7 @@
 #      tree as out-of-tree modules (harness/debian/Kbuild);
 #   4. boot Debian's kernel under qemu (debian-boot.sh), check that the
 #      gpio-aggregator modprobe loads is the one DKMS built, and run the
-#      selftests' groups $DEBIAN_GROUPS in it.
+#      selftests' groups (or cases) $DEBIAN_GROUPS in it.
 # Each result goes to out/logs/results/debian-kernel.
 . "$(dirname "$0")/lib.sh"
 
@@ -95,7 +95,8 @@ make -C "$sdir" OUTPUT="$sdir" KHDR_INCLUDES= $progs > "$LOGS/selftest-programs.
 # waiting for edges closes its request after the parent chip went away).
 cases=$(bash "$script" -l | awk -v groups=" $DEBIAN_GROUPS " '
 	/^[^ ].*:$/ { group = substr($0, 1, length($0) - 1); next }
-	index(groups, " " group " ") && $1 !~ /_parent_goes_away$/ { printf "%s ", $1 }')
+	(index(groups, " " group " ") || index(groups, " " $1 " ")) &&
+		$1 !~ /_parent_goes_away$/ { printf "%s ", $1 }')
 [ -n "$cases" ] || fail "no cases of the groups $DEBIAN_GROUPS in $script -l"
 
 log=$LOGS/selftest-debian.log
