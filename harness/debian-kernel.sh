@@ -46,7 +46,8 @@ for p in $packages; do
 	f=$debs/${p}_$(echo "$version" | sed 's/:/%3a/')_$(dpkg --print-architecture).deb
 	[ "$p" = "${p%-common}" ] || f=${f%_*}_all.deb
 	if [ ! -f "$f" ]; then
-		apt-cache show "$p=$version" > /dev/null 2>&1 ||
+		apt-cache madison "$p" | awk -F ' *[|] *' -v v="$version" '
+			$2 == v { found = 1 } END { exit !found }' ||
 			die "apt offers no $p $version (pinned in $0): 'apt-get update', or pin a version apt-cache policy lists"
 		run_logged "$LOGS/debian-kernel-download.log" "downloading $p $version" \
 			sh -c "cd '$debs' && apt-get download '$p=$version'" ||
