@@ -784,7 +784,7 @@ static uint8_t gpio_request(uint16_t type, uint16_t gpio, uint32_t value,
 		return VIRTIO_GPIO_STATUS_OK;
 	}
 	case VIRTIO_GPIO_MSG_IRQ_TYPE:
-		if (!(g.features & (1ull << VIRTIO_GPIO_F_IRQ)))
+		if (!(g.features & BIT_ULL(VIRTIO_GPIO_F_IRQ)))
 			return VIRTIO_GPIO_STATUS_ERR;
 		switch (value) {
 		case VIRTIO_GPIO_IRQ_TYPE_NONE:
@@ -1008,12 +1008,15 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 	case VU_GET_FEATURES:
 		vu_reply_u64(m, (1ull << VIRTIO_F_VERSION_1) |
 			     (1ull << VU_F_PROTOCOL_FEATURES) |
-			     (1ull << VIRTIO_GPIO_F_IRQ));
+			     BIT_ULL(VIRTIO_GPIO_F_IRQ));
 		return 1;
 	case VU_SET_FEATURES:
 		if (m->hdr.size < 8)
 			return -1;
 		g.features = m->u.u64;
+		dbg("features 0x%llx", (unsigned long long)g.features);
+		if (!(g.features & BIT_ULL(VIRTIO_GPIO_F_IRQ)))
+			logmsg("the VMM did not accept VIRTIO_GPIO_F_IRQ: the guest gets no interrupts");
 		return 0;
 	case VU_SET_OWNER:
 	case VU_RESET_OWNER:
