@@ -32,6 +32,8 @@
 #   make debian-kernel  fetch and unpack Debian's 6.12 kernel packages
 #   make debian-test  the debian-kernel step of make test: DKMS, then the
 #                   selftests on Debian's own kernel under qemu
+#   make vm         an aggregator handed to a QEMU guest through the
+#                   vhost-user back-end tools/gpio/gpio-vhost-user.c
 #   make clean      remove builds and logs (keeps the unpacked base tree)
 #   make distclean  remove out/ entirely
 #
@@ -45,7 +47,7 @@ export DEBUG
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
 .PHONY: all run test deps tree build shell exec kunit selftest check patches bench fuzz coverage \
-	module dkms-source debian-kernel debian-test clean distclean
+	module dkms-source debian-kernel debian-test vm clean distclean
 
 all: build
 
@@ -124,12 +126,18 @@ debian-kernel: deps
 
 debian-test: tree
 	@$(H)/debian-test.sh
+# The test kernel runs the back-end and QEMU; the guest kernel is built
+# (once, then cached) by the script.
+vm: tree
+	@$(H)/build.sh test
+	@$(H)/vm.sh
 
 test: deps
 	@$(H)/test.sh
 
 clean:
 	rm -rf out/build out/staging out/logs out/run out/coverage out/module
+	rm -rf out/build out/staging out/logs out/run out/coverage out/vm
 
 distclean:
 	rm -rf out

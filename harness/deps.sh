@@ -16,7 +16,8 @@
 # Inside the test kernel: kmod (modprobe), util-linux (mountpoint, setsid),
 # mount, busybox (poweroff), gpiod, udev (udevadm test of the guide's
 # udev rule in the selftests).
-# The debian-kernel step: qemu-system-x86 (boots Debian's kernel), dkms,
+# The debian-kernel and vm steps: qemu-system-x86 (boots Debian's kernel,
+# and the VM test's guest), dkms,
 # dwarves (pahole: Debian's headers make BTF for modules).
 packages="
 	linux-source-6.12 build-essential make bc bison flex libelf-dev libssl-dev

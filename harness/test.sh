@@ -4,8 +4,9 @@
 # exec's handling of CMD, the selftests on the debug kernel with a kmemleak
 # scan, KUnit again as modules of the debug kernel with a kmemleak scan,
 # the coverage of gpio-aggregator.c by those two debug runs, the static
-# checks, the patch series applied to a fresh base tree, and our module on
-# Debian's own kernel (DKMS, then the selftests under qemu). Each step
+# checks, the patch series applied to a fresh base tree, the VM test (an
+# aggregator handed to a QEMU guest by the vhost-user back-end), and our
+# module on Debian's own kernel (DKMS, then the selftests under qemu). Each step
 # builds what it needs first; the summary gives the time each step took,
 # builds included. The selftests on the debug kernel, the longest step and
 # one CPU's work, run in the background while the steps that need no debug
@@ -126,6 +127,12 @@ coverage() {
 	sh "$HARNESS/coverage.sh"
 }
 
+# vm: an aggregator handed to a QEMU guest by the vhost-user back-end.
+vm() {
+	need_kernel test vm "vm" || return 1
+	sh "$HARNESS/vm.sh"
+}
+
 sh "$HARNESS/overlay.sh"
 step kunit sh "$HARNESS/kunit.sh"
 step selftest-test build_and_selftest test
@@ -146,6 +153,7 @@ fi
 
 step check sh "$HARNESS/check.sh"
 step series sh "$HARNESS/series-test.sh"
+step vm vm
 step debian-kernel sh "$HARNESS/debian-test.sh"
 
 if [ -n "$debug_pid" ]; then
