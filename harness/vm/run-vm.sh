@@ -128,9 +128,11 @@ while IFS= read -r line; do
 		;;
 	"@pull "*)
 		set -- ${line#@pull }
+		# shellcheck disable=SC2046 # parent gives two words: SIM OFFSET
 		echo "$2" > "$(attr $(parent $1) pull)" || reply="ack fail pull"
 		;;
 	"@toggle "*)
+		# shellcheck disable=SC2046
 		f=$(attr $(parent ${line#@toggle }) pull)
 		if [ "$(cat "$f")" = pull-up ]; then
 			echo pull-down > "$f"

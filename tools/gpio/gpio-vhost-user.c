@@ -1016,7 +1016,8 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 		g.features = m->u.u64;
 		dbg("features 0x%llx", (unsigned long long)g.features);
 		if (!(g.features & BIT_ULL(VIRTIO_GPIO_F_IRQ)))
-			logmsg("the VMM did not accept VIRTIO_GPIO_F_IRQ: the guest gets no interrupts");
+			logmsg("the VMM did not accept VIRTIO_GPIO_F_IRQ: %s",
+			       "the guest gets no interrupts");
 		return 0;
 	case VU_SET_OWNER:
 	case VU_RESET_OWNER:
