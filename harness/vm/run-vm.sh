@@ -10,13 +10,18 @@
 #      guest's "@" requests on the serial console (lines "vm: ok ...",
 #      "host: ok ...").
 # Ends with "run-vm: done".
+# Every path here is ours and has no space: unquoted expansions are safe.
+# shellcheck disable=SC2086
 set -u
 vmdir=$1
 work=/run/vm
 cfs=/sys/kernel/config
 mkdir -p $work
 
-modprobe gpio-sim && modprobe gpio-aggregator || { echo "host: not ok modules"; exit 1; }
+if ! modprobe gpio-sim || ! modprobe gpio-aggregator; then
+	echo "host: not ok modules"
+	exit 1
+fi
 
 # sim NAME LABEL PREFIX: a gpio-sim chip of 4 lines named PREFIX0..3
 sim() {
