@@ -184,6 +184,20 @@ int main(void)
 	n = info.lines;
 
 	/* The guest's view: every line, its name and how it is set. */
+	for (i = 0; i < n; i++) {
+		struct gpio_v2_line_info li;
+
+		memset(&li, 0, sizeof(li));
+		li.offset = i;
+		if (ioctl(chip, GPIO_V2_GET_LINEINFO_IOCTL, &li) < 0) {
+			printf("vm: line %u: %s\n", i, strerror(errno));
+			continue;
+		}
+		printf("vm: line %u: \"%s\" %s%s%s\n", i, li.name,
+		       li.flags & GPIO_V2_LINE_FLAG_OUTPUT ? "output" : "input",
+		       li.flags & GPIO_V2_LINE_FLAG_USED ? " used by " : " unused",
+		       li.consumer);
+	}
 	printf("vm: names");
 	for (i = 0; i < n; i++) {
 		struct gpio_v2_line_info li;

@@ -101,7 +101,7 @@ mkfifo $work/in
 exec 3<> $work/in
 cr=$(printf '\r')
 t0=$(date +%s)
-qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+timeout -k 5 300 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 	-machine pc -accel tcg,tb-size=64 -m 128M \
 	-object memory-backend-memfd,id=mem,size=128M,share=on \
 	-numa node,memdev=mem \
