@@ -359,6 +359,13 @@ int main(int argc, char **argv)
 	check(set_state(8, 5, 8) > 0, "SET_VRING_NUM of queue 5 refused");
 	check(set_addr(2, 0, 0, 0) > 0, "SET_VRING_ADDR of queue 2 refused");
 	check(set_state(8, 0, QSIZE) == 0, "SET_VRING_NUM back to %d", QSIZE);
+	check(set_addr(0, (uintptr_t)(mem + MEM_SIZE - 16 * QSIZE), (uintptr_t)q[0].used,
+		       (uintptr_t)q[0].avail) == 0, "a ring ending at the end of guest memory");
+	check(set_state(8, 0, 2 * QSIZE) > 0,
+	      "SET_VRING_NUM that would run that ring past guest memory refused");
+	check(set_state(8, 0, QSIZE) == 0 &&
+	      set_addr(0, (uintptr_t)q[0].desc, (uintptr_t)q[0].used, (uintptr_t)q[0].avail) == 0,
+	      "the ring back in place");
 	check(request_ack(999, NULL, 0, NULL, 0) > 0, "unknown request 999 refused");
 	check(request_ack(25, NULL, 0, NULL, 0) > 0, "SET_CONFIG refused (read-only)");
 	check(set_u64(12, 7, q[0].kick) > 0, "SET_VRING_KICK of queue 7 refused");

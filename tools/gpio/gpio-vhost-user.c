@@ -482,14 +482,20 @@ static bool vq_map(struct vq *q)
 	q->desc = ua_to_host(q->desc_ua, 16 * n);
 	q->avail = ua_to_host(q->avail_ua, 6 + 2 * n);
 	q->used = ua_to_host(q->used_ua, 6 + 8 * n);
-	return q->desc && q->avail && q->used;
+	if (q->desc && q->avail && q->used)
+		return true;
+	/* a ring that is not all in guest memory is not used at all */
+	q->desc = NULL;
+	q->avail = NULL;
+	q->used = NULL;
+	return false;
 }
 
 static void vq_notify(struct vq *q)
 {
 	uint64_t one = 1;
 
-	if (q->call < 0)
+	if (q->call < 0 || !q->avail)
 		return;
 	if (le16toh(q->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT)
 		return;
@@ -499,7 +505,11 @@ static void vq_notify(struct vq *q)
 
 static void vq_push(struct vq *q, uint16_t head, uint32_t len)
 {
-	struct vring_used_elem *e = &q->used->ring[q->used_idx % q->num];
+	struct vring_used_elem *e;
+
+	if (!q->used)
+		return;
+	e = &q->used->ring[q->used_idx % q->num];
 
 	e->id = htole32(head);
 	e->len = htole32(len);
@@ -521,7 +531,7 @@ static bool vq_chain(struct vq *q, uint16_t head, struct chain *c)
 
 	memset(c, 0, sizeof(*c));
 	c->head = head;
-	if (head >= q->num)
+	if (!q->desc || head >= q->num)
 		return false;
 	for (;;) {
 		struct vring_desc *d = &q->desc[i];
@@ -595,7 +605,7 @@ static int vq_pop(struct vq *q)
 	uint16_t avail_idx, head;
 
 	if (!q->started || !q->enabled || q->broken || !q->desc)
-		return -1;
+		return -1;	/* vq_map() sets all three pointers or none */
 	avail_idx = le16toh(q->avail->idx);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (avail_idx == q->last_avail)
@@ -1044,6 +1054,12 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 			return -1;
 		}
 		q->num = v;
+		/* a ring already placed must still fit in guest memory */
+		if (q->desc_ua && !vq_map(q)) {
+			logmsg("vhost-user: ring %u of %u entries outside the guest memory",
+			       m->u.state.index, q->num);
+			return -1;
+		}
 		return 0;
 	case VU_SET_VRING_ADDR:
 		q = m->hdr.size >= sizeof(m->u.addr) ? vu_vq(m->u.addr.index) : NULL;
