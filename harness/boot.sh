@@ -51,12 +51,4 @@ timeout -k 10 "$timeout" "$dir/linux" mem=1G \
 	3> "$console" 2>&3 || true
 
 # A failure of the kernel rather than of the command exits with 125.
-if ! sh "$HARNESS/splats.sh" "$console"; then
-	say "kernel splat during the run; console log: $console"
-	exit 125
-fi
-if [ ! -f "$rundir/status" ]; then
-	say "the kernel stopped before the command finished (crash or ${timeout}s timeout); console log: $console"
-	exit 125
-fi
-exit "$(cat "$rundir/status")"
+boot_outcome "$console" "$rundir" "$timeout"

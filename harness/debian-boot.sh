@@ -84,12 +84,5 @@ timeout -k 10 "$timeout" qemu-system-x86_64 -nodefaults -no-user-config \
 	-virtfs "local,path=$rundir,mount_tag=harness,security_model=none" \
 	< /dev/null || true
 
-if ! sh "$HARNESS/splats.sh" "$console"; then
-	say "kernel splat during the run; console log: $console"
-	exit 125
-fi
-if [ ! -f "$rundir/status" ]; then
-	say "the kernel stopped before the command finished (crash or ${timeout}s timeout); console log: $console"
-	exit 125
-fi
-exit "$(cat "$rundir/status")"
+# A failure of the kernel rather than of the command exits with 125.
+boot_outcome "$console" "$rundir" "$timeout"

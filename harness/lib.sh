@@ -173,3 +173,19 @@ run_tee() {
 	rm -f "$status"
 	return "$rc"
 }
+
+# boot_outcome CONSOLE RUNDIR TIMEOUT: after a test kernel (UML, or Debian's
+# under qemu) stopped, exit with its command's status, kept in
+# RUNDIR/status; with 125 when the kernel failed rather than the command:
+# a splat in CONSOLE, or no status (a crash, or TIMEOUT seconds ran out).
+boot_outcome() {
+	if ! sh "$HARNESS/splats.sh" "$1"; then
+		say "kernel splat during the run; console log: $1"
+		exit 125
+	fi
+	if [ ! -f "$2/status" ]; then
+		say "the kernel stopped before the command finished (crash or ${3}s timeout); console log: $1"
+		exit 125
+	fi
+	exit "$(cat "$2/status")"
+}

@@ -4,9 +4,10 @@
 # splices the repo's parts, and by series.sh, which splices them patch by
 # patch.
 
-# splice_block PATTERN OURS BASE: replace the Kconfig entry at PATTERN.
-splice_block() {
-	awk -v pat="$1" -v ours="$2" '
+# splice_region PATTERN END OURS BASE: replace the lines from the one
+# matching PATTERN up to the next one matching END (kept) by OURS.
+splice_region() {
+	awk -v pat="$1" -v end="$2" -v ours="$3" '
 	function emit_ours(  line) {
 		while ((getline line < ours) > 0)
 			print line
@@ -14,13 +15,24 @@ splice_block() {
 		done = 1
 	}
 	$0 ~ pat { skipping = 1; emit_ours(); next }
-	skipping && /^(config|menuconfig|menu|endmenu|if|endif|comment|source|choice|endchoice)([ \t]|$)/ {
-		skipping = 0
-	}
+	skipping && $0 ~ end { skipping = 0 }
 	skipping { next }
 	{ print }
 	END { if (!done) emit_ours() }
-	' "$3"
+	' "$4"
+}
+
+# splice_block PATTERN OURS BASE: replace the Kconfig entry at PATTERN.
+splice_block() {
+	splice_region "$1" \
+		'^(config|menuconfig|menu|endmenu|if|endif|comment|source|choice|endchoice)([ \t]|$)' \
+		"$2" "$3"
+}
+
+# splice_section PATTERN OURS BASE: replace the MAINTAINERS section whose
+# first line matches PATTERN (up to its blank line).
+splice_section() {
+	splice_region "$1" '^$' "$2" "$3"
 }
 
 # splice_lines PATTERN ANCHOR OURS BASE: replace the lines matching PATTERN.
@@ -49,24 +61,6 @@ splice_lines() {
 			emit_ours()
 	}
 	' "$4"
-}
-
-# splice_section PATTERN OURS BASE: replace the MAINTAINERS section whose
-# first line matches PATTERN (up to its blank line).
-splice_section() {
-	awk -v pat="$1" -v ours="$2" '
-	function emit_ours(  line) {
-		while ((getline line < ours) > 0)
-			print line
-		close(ours)
-		done = 1
-	}
-	$0 ~ pat { skipping = 1; emit_ours(); next }
-	skipping && /^$/ { skipping = 0 }
-	skipping { next }
-	{ print }
-	END { if (!done) emit_ours() }
-	' "$3"
 }
 
 # splice HOW SPEC OURS BASE: splice OURS into BASE by a rule of
