@@ -181,7 +181,7 @@ cover_text() {
 	summary=$LOGS/test-summary
 	head=$(git -C "$TOP" rev-parse HEAD)
 	if [ ! -f "$summary" ] || [ "$(head -n 1 "$summary")" != "commit $head" ]; then
-		printf '\nmake test has not run on this commit (%s) yet.\n' "$head"
+		printf '\nmake test has not run on this commit (%.12s) yet.\n' "$head"
 		return 0
 	fi
 	printf '\nTested with make test at the commit this series comes from (UML\n'
