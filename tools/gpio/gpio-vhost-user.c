@@ -141,6 +141,7 @@ struct region {
 struct vq {
 	unsigned int num;
 	uint64_t desc_ua, avail_ua, used_ua;
+	bool addr_set;		/* SET_VRING_ADDR placed the ring */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
@@ -547,16 +548,18 @@ static bool vq_chain(struct vq *q, uint16_t head, struct chain *c)
 		if (flags & VRING_DESC_F_WRITE) {
 			if (c->nin == MAX_SEGS)
 				return false;
+			if (len > (1u << 24) - c->in_len)
+				return false;
 			c->in[c->nin++] = (struct seg){ p, len };
 			c->in_len += len;
 		} else {
 			if (c->nin || c->nout == MAX_SEGS)
 				return false;
+			if (len > (1u << 24) - c->out_len)
+				return false;
 			c->out[c->nout++] = (struct seg){ p, len };
 			c->out_len += len;
 		}
-		if (c->in_len > (1u << 24) || c->out_len > (1u << 24))
-			return false;
 		if (!(flags & VRING_DESC_F_NEXT))
 			return true;
 		i = le16toh(d->next);
@@ -720,11 +723,12 @@ static void line_events(unsigned int r)
 		return;
 	}
 	for (i = 0; i < n / sizeof(ev[0]); i++) {
-		unsigned int gpio = r * LINES_PER_REQ + ev[i].offset;
+		/* the offset of the line on the chip, not in the request */
+		unsigned int gpio = ev[i].offset;
 		struct line *l;
 		bool rising = ev[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE;
 
-		if (gpio >= g.ngpio)
+		if (gpio >= g.ngpio || gpio / LINES_PER_REQ != r)
 			continue;
 		l = &g.lines[gpio];
 		dbg("line %u: %s edge", gpio, rising ? "rising" : "falling");
@@ -876,11 +880,14 @@ static void process_requestq(void)
 
 /* ---- vhost-user ---- */
 
+/* close_fds: close the file descriptors of a message, once. */
 static void close_fds(int *fds, int nfds)
 {
-	while (nfds--)
+	while (nfds--) {
 		if (fds[nfds] >= 0)
 			close(fds[nfds]);
+		fds[nfds] = -1;
+	}
 }
 
 /* vu_read: one message and its file descriptors; false when the VMM is gone. */
@@ -897,6 +904,8 @@ static bool vu_read(struct vu_msg *m, int *fds, int *nfds)
 
 	*nfds = 0;
 	n = recvmsg(g.conn_fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return false;
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 			int k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -957,6 +966,7 @@ static void vu_reply_u64(struct vu_msg *m, uint64_t v)
 
 static int vu_set_mem_table(struct vu_msg *m, int *fds, int nfds)
 {
+	struct region regions[VU_MAX_REGIONS];
 	uint32_t n = m->u.mem.nregions, i;
 
 	if (m->hdr.size < 8 || n > VU_MAX_REGIONS ||
@@ -964,42 +974,54 @@ static int vu_set_mem_table(struct vu_msg *m, int *fds, int nfds)
 		logmsg("vhost-user: memory table of %u regions with %d fds", n, nfds);
 		return -1;
 	}
-	unmap_regions();
+	/* The new table is mapped aside: a refused one leaves the old. */
 	for (i = 0; i < n; i++) {
 		struct vu_region *vr = &m->u.mem.regions[i];
-		struct region *r = &g.regions[i];
-		void *map;
+		struct region *r = &regions[i];
 		uint64_t len = vr->mmap_offset + vr->size;
+		struct stat st;
+		void *map;
 
 		if (!vr->size || len < vr->size || len > SIZE_MAX ||
 		    vr->guest_addr + vr->size < vr->guest_addr ||
 		    vr->user_addr + vr->size < vr->user_addr) {
 			logmsg("vhost-user: bad memory region %u", i);
-			return -1;
+			goto fail;
+		}
+		/* touching a page past the end of the file would be SIGBUS */
+		if (fstat(fds[i], &st) || (S_ISREG(st.st_mode) && (uint64_t)st.st_size < len)) {
+			logmsg("vhost-user: memory region %u is larger than its file", i);
+			goto fail;
 		}
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
 		if (map == MAP_FAILED) {
 			logmsg("vhost-user: cannot map memory region %u: %s",
 			       i, strerror(errno));
-			return -1;
+			goto fail;
 		}
-		close(fds[i]);
-		fds[i] = -1;
 		r->guest_addr = vr->guest_addr;
 		r->size = vr->size;
 		r->user_addr = vr->user_addr;
 		r->map = map;
 		r->map_len = len;
 		r->host = (uint8_t *)map + vr->mmap_offset;
-		g.nregions = i + 1;
 		dbg("region %u: guest 0x%llx size 0x%llx", i,
 		    (unsigned long long)r->guest_addr, (unsigned long long)r->size);
 	}
-	/* rings already set up follow the new table */
+	unmap_regions();
+	memcpy(g.regions, regions, n * sizeof(regions[0]));
+	g.nregions = n;
+	close_fds(fds, n);
+	/* rings already placed follow the new table, or are not used */
 	for (i = 0; i < NUM_QUEUES; i++)
-		if (g.vqs[i].num && g.vqs[i].desc_ua)
+		if (g.vqs[i].addr_set)
 			vq_map(&g.vqs[i]);
 	return 0;
+
+fail:
+	while (i--)
+		munmap(regions[i].map, regions[i].map_len);
+	return -1;
 }
 
 static struct vq *vu_vq(uint32_t index)
@@ -1055,7 +1077,7 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 		}
 		q->num = v;
 		/* a ring already placed must still fit in guest memory */
-		if (q->desc_ua && !vq_map(q)) {
+		if (q->addr_set && !vq_map(q)) {
 			logmsg("vhost-user: ring %u of %u entries outside the guest memory",
 			       m->u.state.index, q->num);
 			return -1;
@@ -1068,6 +1090,7 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 		q->desc_ua = m->u.addr.desc;
 		q->avail_ua = m->u.addr.avail;
 		q->used_ua = m->u.addr.used;
+		q->addr_set = true;
 		if (!vq_map(q)) {
 			logmsg("vhost-user: ring %u outside the guest memory",
 			       m->u.addr.index);
@@ -1108,6 +1131,9 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 			return -1;
 		if (fd >= 0)
 			fds[0] = -1;
+		/* a call or err fd that is full or closed must not stop us */
+		if (fd >= 0 && m->hdr.request != VU_SET_VRING_KICK)
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		if (m->hdr.request == VU_SET_VRING_CALL) {
 			if (q->call >= 0)
 				close(q->call);
@@ -1233,6 +1259,7 @@ int main(int argc, char **argv)
 	};
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sigaction sa = { .sa_handler = on_term };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 	unsigned int i;
 	int c;
 
@@ -1264,6 +1291,8 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* a VMM that closed an eventfd or the socket must not kill us */
+	sigaction(SIGPIPE, &ign, NULL);
 
 	if (open_chip() < 0)
 		return 1;
