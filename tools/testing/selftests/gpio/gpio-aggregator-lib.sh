@@ -132,17 +132,24 @@ wait_for() {
 # Kernel log
 
 KMSG_MARK=
+KMSG_SEQ=0
 
 # kmsg_mark: put a unique line into the kernel log; kmsg_since_mark prints
-# what the kernel logged after it.
+# what the kernel logged after it. Unique by the shell, the time and a
+# count ($RANDOM once gave two marks of one case the same value).
 kmsg_mark() {
-	KMSG_MARK="gpio-aggregator selftest: $CASE mark $BASHPID.$RANDOM"
+	KMSG_SEQ=$((KMSG_SEQ + 1))
+	KMSG_MARK="gpio-aggregator selftest: $CASE mark $BASHPID.$EPOCHREALTIME.$KMSG_SEQ"
 	printf '%s\n' "$KMSG_MARK" > /dev/kmsg
 }
 
+# kmsg_since_mark: the kernel's lines after the last copy of the mark.
 kmsg_since_mark() {
 	dmesg | sed 's/^\[[^]]*\] *//; s/^\[ *[TC][0-9]*\] *//' |
-		awk -v mark="$KMSG_MARK" 'seen { print } $0 == mark { seen = 1 }'
+		awk -v mark="$KMSG_MARK" '
+			$0 == mark { seen = 1; out = ""; next }
+			seen { out = out $0 "\n" }
+			END { printf "%s", out }'
 }
 
 # expect_one_kmsg [TOKEN]: since kmsg_mark, the kernel logged one line, and
