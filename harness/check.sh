@@ -282,7 +282,7 @@ check "coccicheck ${kernel_c% }" coccicheck $kernel_c
 
 # Our shell scripts: the harness's, CI's and the product's.
 for f in $( (cd "$TOP" && git ls-files --cached --others --exclude-standard) |
-		grep -E '([.]sh|^[.]ci/run|^harness/debian/init)$'); do
+		grep -E '([.]sh|^[.]ci/run|^harness/debian/init|^tools/gpio/gpio-aggregators)$'); do
 	check "shellcheck $f" shell_check "$f"
 done
 
