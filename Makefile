@@ -29,6 +29,8 @@
 #                   kernel's headers (default: the running kernel's), as DKMS
 #   make dkms-source [DIR=dir]  assemble the DKMS source tree (default
 #                   out/dkms/gpio-aggregator), for 'dkms install DIR'
+#   make deb        the Debian packages gpio-aggregator-dkms and
+#                   gpio-vhost-user (dpkg-buildpackage, lintian) in out/deb
 #   make debian-kernel  fetch and unpack Debian's 6.12 kernel packages
 #   make debian-test  the debian-kernel step of make test: DKMS, then the
 #                   selftests on Debian's own kernel under qemu
@@ -47,7 +49,7 @@ export DEBUG
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,test)
 
 .PHONY: all run test deps tree build shell exec kunit selftest check patches bench fuzz coverage \
-	module dkms-source debian-kernel debian-test vm clean distclean
+	module dkms-source deb debian-kernel debian-test vm clean distclean
 
 all: build
 
@@ -119,6 +121,9 @@ module:
 DIR ?= out/dkms/gpio-aggregator
 dkms-source:
 	@sh dkms/source.sh '$(DIR)' && echo '$(DIR)'
+
+deb: deps
+	@$(H)/deb.sh
 
 debian-kernel: deps
 	@$(H)/debian-kernel.sh boot
