@@ -65,6 +65,16 @@ add_backports() {
 	SOURCES
 }
 
+# /lib/modules: the test kernels mount their module trees there (UML over
+# hostfs, Debian's kernel under qemu with a bind mount), on the host root,
+# read-only. A Debian machine with a kernel package has it; a container or
+# a VM booted from outside (this project's machines) may not, and no
+# package owns it.
+if [ ! -d /lib/modules ]; then
+	[ "$(id -u)" = 0 ] || die "no /lib/modules, where the test kernels mount their modules; run 'make deps' as root"
+	mkdir -p /lib/modules
+fi
+
 missing=
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
