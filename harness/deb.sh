@@ -20,6 +20,12 @@ mkdir -p "$stage/module"
 sh "$TOP/dkms/source.sh" "$stage/module"
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$stage/module/dkms.conf")
 [ -n "$version" ] || die "no PACKAGE_VERSION in $stage/module/dkms.conf"
+# The packaging and the files of tools/gpio it takes count too.
+case $version in
+*+) ;;
+*) (cd "$TOP" && git diff --quiet HEAD -- debian tools/gpio 2>/dev/null) || version=$version+ ;;
+esac
+sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$version\"/" "$stage/module/dkms.conf"
 
 mkdir -p "$stage/tools/gpio"
 for f in gpio-vhost-user.c gpio-vhost-user@.service gpio-aggregators gpio-aggregators.service \
