@@ -3,14 +3,19 @@
 # kernel, which has no GPIO aggregator (nor gpio-sim).
 #   1. build gpio-aggregator.ko against Debian's 6.12.113 headers, older
 #      than the base tree (no set_rv in struct gpio_chip);
-#   2. dkms install it for Debian's kernel to boot (debian-kernel.sh),
-#      with private DKMS trees under out/ (nothing of the host's
-#      /lib/modules nor /var/lib/dkms is touched);
+#   2. make deb (lintian clean), and apt-get install ./<package>.deb of
+#      both packages into a throwaway Debian 12 root that has Debian's
+#      kernel to boot (deb-root.sh; never the host's root): the package's
+#      maintainer scripts make DKMS build the module; systemd-analyze
+#      verify of the units and systemctl enable there;
 #   3. build the test-only parent lines: gpio-sim and irq_sim of the base
 #      tree as out-of-tree modules (harness/debian/Kbuild);
 #   4. boot Debian's kernel under qemu (debian-boot.sh), check that the
-#      gpio-aggregator modprobe loads is the one DKMS built, and run the
-#      selftests' groups (or cases) $DEBIAN_GROUPS in it.
+#      gpio-aggregator modprobe loads is the one DKMS built, run the
+#      selftests' groups (or cases) $DEBIAN_GROUPS in it, then the
+#      boot-time aggregators of the installed package
+#      (debian/boot-aggregators.sh);
+#   5. apt-get purge, and check that nothing of either package is left.
 # Each result goes to out/logs/results/debian-kernel.
 . "$(dirname "$0")/lib.sh"
 
@@ -39,26 +44,91 @@ else
 	record "$name" "not ok" "$name: module builds against the $old_release headers (see $LOGS/module-$old_release.log)"
 fi
 
-# 2. DKMS, into a small module tree of the kernel to boot: Debian's
+# 2. Our packages: make deb (lintian clean), installed as a user would,
+# apt-get install ./<package>.deb, into a throwaway Debian 12 root that has
+# Debian's kernel packages (deb-root.sh): their maintainer scripts make
+# DKMS build the module for $release. Its boot-time aggregators are
+# declared in the root's /etc/gpio-aggregators.conf, for the boot (4.).
+# The module goes into a small module tree of the kernel to boot: Debian's
 # configfs and what is installed here (depmod over all of Debian's modules
 # takes 12 s).
 mods=$dir/modules/lib/modules/$release
 rm -rf "$dir/modules" "$dir/dkms"
-mkdir -p "$mods/kernel/fs/configfs" "$dir/dkms/tree" "$dir/dkms/src"
+mkdir -p "$mods/kernel/fs/configfs" "$mods/updates/dkms"
 cp "$root/lib/modules/$release"/modules.builtin* "$root/lib/modules/$release/modules.order" "$mods/"
 cp "$root/lib/modules/$release/kernel/fs/configfs/configfs.ko.xz" "$mods/kernel/fs/configfs/"
-src=$dir/dkms/src/gpio-aggregator
-sh "$TOP/dkms/source.sh" "$src"
-dlog=$LOGS/dkms-$release.log
-if DEBIAN_KERNEL_USE_CCACHE=1 run_logged "$dlog" "dkms install of gpio-aggregator for $release" \
-	dkms install --dkmstree "$dir/dkms/tree" --sourcetree "$dir/dkms/src" \
-		--installtree "$dir/modules/lib/modules" --kernelsourcedir "$headers" \
-		-k "$release" --no-depmod "$src" &&
-	ko=$(find "$mods/updates" -name 'gpio-aggregator.ko*') && [ -n "$ko" ]; then
-	record "$name" ok "$name: dkms install for $release"
+
+changes=$(sh "$HARNESS/deb.sh") ||
+	fail "make deb: dpkg-buildpackage or lintian (see $LOGS/deb-build.log and $LOGS/deb-lintian.log)"
+record "$name" ok "$name: make deb builds the packages, lintian reports no error or warning"
+version=$(basename "$changes" | sed 's/^gpio-aggregator_\(.*\)_[^_]*[.]changes$/\1/')
+debroot=$(sh "$HARNESS/deb-root.sh" root) ||
+	fail "making the Debian root (see $LOGS/deb-root.log and $LOGS/deb-root-kernel.log)"
+pkgs="gpio-aggregator-dkms gpio-vhost-user"
+debs="gpio-aggregator-dkms_${version}_all.deb gpio-vhost-user_${version}_amd64.deb"
+
+# in_root CMD...: CMD in the Debian root.
+in_root() {
+	sh "$HARNESS/deb-root.sh" run "$@"
+}
+
+# What a run that stopped half-way left.
+for p in $pkgs; do
+	! in_root dpkg -s "$p" > /dev/null 2>&1 || in_root dpkg --purge "$p" > /dev/null 2>&1 ||
+		fail "cannot purge $p left in $debroot by an earlier run"
+done
+rm -rf "$debroot/tmp/debs"
+mkdir -p "$debroot/tmp/debs"
+for d in $debs; do
+	cp "$OUT/deb/$d" "$debroot/tmp/debs/"
+done
+ilog=$LOGS/deb-install.log
+if run_logged "$ilog" "apt-get install ./gpio-aggregator-dkms and ./gpio-vhost-user $version into $debroot" \
+		in_root sh -c "cd /tmp/debs && apt-get install -y --no-install-recommends $(echo "$debs" | sed 's|^|./|; s| | ./|g')" &&
+	in_root dkms status -m gpio-aggregator -v "$version" -k "$release" >> "$ilog" 2>&1 &&
+	grep -q "^gpio-aggregator/$version, $release, x86_64: installed" "$ilog" &&
+	kos=$(find "$debroot/lib/modules/$release/updates/dkms" -name 'gpio-aggregator.ko*') &&
+	[ "$(echo "$kos" | wc -w)" = 1 ]; then
+	record "$name" ok "$name: apt-get install ./gpio-aggregator-dkms_${version}_all.deb: DKMS builds and installs the module for $release"
 else
-	fail "dkms install for $release (see $dlog)"
+	fail "apt-get install of the packages: DKMS builds and installs the module for $release (see $ilog)"
 fi
+cp "$kos" "$mods/updates/dkms/"
+ko=$dir/gpio-aggregator.ko
+case $kos in
+*.xz) xz -dc "$kos" > "$ko" ;;
+*) cp "$kos" "$ko" ;;
+esac
+# shellcheck disable=SC2086 # one word a package
+in_root dpkg -L $pkgs > "$dir/deb-files" || fail "dpkg -L $pkgs in $debroot"
+
+# The units as systemd reads them, in the root where they are installed
+# (an instance of the template); the manual page is checked by its path,
+# the root has no man.
+vlog=$LOGS/deb-units.log
+if in_root systemd-analyze verify --man=no gpio-aggregators.service gpio-vhost-user@relay.service > "$vlog" 2>&1 &&
+	[ ! -s "$vlog" ] && [ -f "$debroot/usr/share/man/man1/gpio-vhost-user.1.gz" ]; then
+	record "$name" ok "$name: systemd-analyze verify gpio-aggregators.service gpio-vhost-user@.service"
+else
+	record "$name" "not ok" "$name: systemd-analyze verify gpio-aggregators.service gpio-vhost-user@.service, and the manual page (see $vlog)"
+fi
+# The three lines of the guide: the package, the file, systemctl enable.
+wants=$debroot/etc/systemd/system/multi-user.target.wants/gpio-aggregators.service
+if in_root systemctl enable gpio-aggregators.service >> "$vlog" 2>&1 && [ -L "$wants" ]; then
+	record "$name" ok "$name: systemctl enable gpio-aggregators.service"
+else
+	record "$name" "not ok" "$name: systemctl enable gpio-aggregators.service makes $wants (see $vlog)"
+fi
+# The aggregators that harness/debian/boot-aggregators.sh checks, by line
+# number: two on a parent there at boot, one on a parent that appears
+# later, one the driver refuses, one for a user that does not exist.
+cat > "$debroot/etc/gpio-aggregators.conf" <<CONF
+early_a   daemon:dialout  0660  boot-early 0-1
+early_b   lp:lp           0600  boot-early 4
+late      daemon:daemon   0640  boot-late 2,3
+bad_line  daemon:daemon   0660  boot-early 1-
+bad_user  nosuchuser:daemon 0660 boot-early 6
+CONF
 
 # 3. The parent lines, from the base tree.
 sim=$dir/sim
@@ -113,14 +183,59 @@ echo \"kernel: \$(uname -r)\"
 modprobe gpio-aggregator &&
 	echo \"loaded: \$(od -An -tx1 /sys/module/gpio_aggregator/notes/.note.gnu.build-id | tr -d ' \\n') \$(modinfo -F filename gpio-aggregator)\" &&
 	rmmod gpio-aggregator
-$script $cases" || rc=$?
+$script $cases
+rc=\$?
+sh $HARNESS/debian/boot-aggregators.sh $debroot
+exit \$rc" || rc=$?
 
 if grep -q "^kernel: $release\$" "$log" && grep -q "^loaded: [0-9a-f]*$build_id .*/updates/dkms/" "$log"; then
-	record "$name" ok "$name: $release loads the gpio-aggregator.ko DKMS installed"
+	record "$name" ok "$name: $release loads the gpio-aggregator.ko that the package's DKMS built"
 else
-	record "$name" "not ok" "$name: $release loads the gpio-aggregator.ko DKMS installed (build ID $build_id; see $log)"
+	record "$name" "not ok" "$name: $release loads the gpio-aggregator.ko that the package's DKMS built (build ID $build_id; see $log)"
 fi
 ktap_results "$name" "$name" "$log"
+
+# The boot-time aggregators' checks, and all of them.
+sed -n 's/^aggregators: \(not ok\|ok\) \(.*\)$/\1 \2/p' "$log" | while read -r line; do
+	case $line in
+	"not ok "*) record "$name" "not ok" "$name: boot-time aggregators: ${line#not ok }" ;;
+	*) record "$name" ok "$name: boot-time aggregators: ${line#ok }" ;;
+	esac
+done
+want=$(sed -n 's/^aggregators: \([0-9]*\) checks$/\1/p' "$log")
+got=$(grep -c '^aggregators: \(not \)\{0,1\}ok ' "$log" || true)
+if [ -z "$want" ] || [ "$want" != "$got" ]; then
+	record "$name" "not ok" "$name: boot-time aggregators: ${want:-no} checks announced, $got ran (see $log)"
+fi
+
+# apt-get purge leaves nothing of either package: no file it installed,
+# no directory of its own, no DKMS tree, module or enabled unit, no dpkg
+# record.
+plog=$LOGS/deb-purge.log
+# shellcheck disable=SC2086 # one word a package
+run_logged "$plog" "apt-get purge $pkgs in $debroot" in_root apt-get purge -y $pkgs ||
+	record "$name" "not ok" "$name: apt-get purge $pkgs (see $plog)"
+log=$LOGS/selftest-debian.log # run_logged set it
+left=
+while read -r f; do
+	if [ -e "$debroot$f" ] && { [ ! -d "$debroot$f" ] || expr "$f" : '.*gpio-\(aggregator\|vhost-user\)' > /dev/null; }; then
+		left="$left $f"
+	fi
+done < "$dir/deb-files"
+for f in /var/lib/dkms/gpio-aggregator /etc/gpio-aggregators.conf \
+	/etc/systemd/system/multi-user.target.wants/gpio-aggregators.service \
+	/var/lib/systemd/deb-systemd-helper-enabled/gpio-aggregators.service.dsh-also \
+	$(cd "$debroot" && find lib/modules -name 'gpio-aggregator.ko*' | sed 's|^|/|'); do
+	[ ! -e "$debroot$f" ] && [ ! -L "$debroot$f" ] || left="$left $f"
+done
+for p in $pkgs; do
+	! in_root dpkg -s "$p" > /dev/null 2>&1 || left="$left (dpkg knows $p)"
+done
+if [ -z "$left" ]; then
+	record "$name" ok "$name: apt-get purge leaves nothing of $pkgs"
+else
+	record "$name" "not ok" "$name: apt-get purge leaves:$left"
+fi
 planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n 1)
 ran=$(grep -c '^\(not \)\{0,1\}ok ' "$log" || true)
 if [ -z "$planned" ] || [ "$planned" != "$ran" ]; then

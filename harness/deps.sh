@@ -16,8 +16,11 @@
 # Inside the test kernel: kmod (modprobe), util-linux (mountpoint, setsid),
 # mount, busybox (poweroff), gpiod, udev (udevadm test of the guide's
 # udev rule in the selftests).
-# The debian-kernel and vm steps: dkms, dwarves (pahole: Debian's headers
+# The debian-kernel and vm steps: dwarves (pahole: Debian's headers
 # make BTF for modules), and qemu-system-x86 from bookworm-backports (below).
+# make deb and the debian-kernel step: dpkg-dev (dpkg-buildpackage),
+# debhelper and dh-dkms (debian/rules), lintian, debootstrap (the Debian
+# root the packages are installed into; DKMS runs there, not here).
 packages="
 	linux-source-6.12 build-essential make bc bison flex libelf-dev libssl-dev
 	ccache python3 perl xz-utils cpio rsync patch
@@ -25,7 +28,7 @@ packages="
 	clang lld llvm coccinelle ocaml-nox shellcheck python3-ply python3-git
 	python3-sphinx
 	kmod util-linux mount busybox gpiod device-tree-compiler udev
-	dkms dwarves
+	dwarves dpkg-dev debhelper dh-dkms lintian debootstrap
 "
 
 # QEMU: the VM test needs one that passes VIRTIO_GPIO_F_IRQ from the
