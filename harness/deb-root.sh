@@ -12,6 +12,8 @@
 #            building an initramfs nobody boots.
 #   run CMD  run CMD in it, with /proc, /sys and /dev mounted in a mount
 #            namespace of its own (nothing stays mounted).
+# Making it is mostly downloads and dpkg: test.sh starts it in the
+# background at its beginning, beside the kernel builds.
 # The root is made again when its stamp (the debootstrap command and the
 # kernel packages) changes; rm -rf out/deb-root does it by hand.
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +42,12 @@ run)
 root) ;;
 *) die "usage: deb-root.sh root | run CMD..." ;;
 esac
+
+# One maker at a time: test.sh starts one in the background at its
+# beginning, and the debian-kernel step waits here for it.
+mkdir -p "$OUT"
+exec 9> "$OUT/deb-root.lock"
+flock 9
 
 kroot=$(sh "$HARNESS/debian-kernel.sh" boot) || exit 1
 release=$(ls "$kroot/lib/modules")

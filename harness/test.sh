@@ -134,6 +134,9 @@ vm() {
 }
 
 sh "$HARNESS/overlay.sh"
+# The Debian root of the debian-kernel step (cold: 12 min, mostly downloads
+# and dpkg) is made beside the kernel builds; the step waits for it.
+sh "$HARNESS/deb-root.sh" root > "$LOGS/deb-root-background.log" 2>&1 &
 step kunit sh "$HARNESS/kunit.sh"
 step selftest-test build_and_selftest test
 step demo demo
