@@ -62,7 +62,7 @@ mkdir $ctl $ctl/line0
 echo vm-sim-c > $ctl/line0/key
 echo 1 > $ctl/line0/offset
 echo 1 > $ctl/live || { echo "host: not ok control aggregator"; exit 1; }
-ctlchip=$(basename /sys/bus/platform/devices/$(cat $ctl/dev_name)/gpiochip*)
+ctlchip=$(basename "/sys/bus/platform/devices/$(cat $ctl/dev_name)"/gpiochip*)
 
 # parent AGG_LINE: "SIM OFFSET" of the gpio-sim line behind a line
 parent() {
@@ -109,7 +109,7 @@ qemu=${QEMU:-qemu-system-x86_64}
 qemu_version=$($qemu --version | head -n 1)
 echo "run-vm: qemu $qemu: $qemu_version"
 mkfifo $work/in
-"$vmdir/edge-reader" /dev/$(cat $cfs/gpio-sim/vmc/bank0/chip_name) 0 > $work/direct &
+"$vmdir/edge-reader" "/dev/$(cat $cfs/gpio-sim/vmc/bank0/chip_name)" 0 > $work/direct &
 direct=$!
 "$vmdir/edge-reader" /dev/$ctlchip 0 > $work/aggregated &
 aggregated=$!
@@ -212,6 +212,24 @@ awk '{ print $4 - $1 }' $work/split | stats edge_to_guest_read_plus_request
 # (QEMU before 9.0) fails the test, saying so.
 if grep -q 'did not accept VIRTIO_GPIO_F_IRQ' $work/guest.log; then
 	echo "host: not ok QEMU did not accept VIRTIO_GPIO_F_IRQ: the guest has no interrupts ($qemu_version; 9.0 or later passes the feature on)"
+fi
+
+# SIGTERM (through the back-end's signalfd): it exits, status 0, saying so.
+if serve term; then
+	kill -TERM $backend
+	if gone $backend; then
+		wait $backend
+		rc=$?
+	else
+		rc=running
+	fi
+	if [ "$rc" = 0 ] && grep -q 'signalled; exiting' $work/term.log && [ ! -e $work/term.sock ]; then
+		echo "host: ok the back-end exits, status 0, on SIGTERM, and removes its socket"
+	else
+		echo "host: not ok the back-end exits, status 0, on SIGTERM, and removes its socket (status $rc)"
+	fi
+else
+	echo "host: not ok the back-end exits, status 0, on SIGTERM (no start)"
 fi
 
 # 3. The chip goes away under a back-end: it exits, status 1, saying so.

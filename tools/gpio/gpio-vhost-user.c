@@ -31,6 +31,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -206,11 +207,14 @@ static struct {
 	.chip_fd = -1, .epfd = -1, .listen_fd = -1, .conn_fd = -1,
 };
 
-/* set by the signal handler: leave the loop */
-static volatile sig_atomic_t stop;
+/*
+ * Leave the loop. Only the loop sets it: SIGTERM and SIGINT come through a
+ * signalfd, not a handler that would write it behind the loop's back.
+ */
+static bool stop;
 
 /* epoll data: what became ready */
-enum { EV_LISTEN, EV_CONN, EV_KICK0, EV_KICK1, EV_CHIP, EV_REQ };
+enum { EV_LISTEN, EV_CONN, EV_KICK0, EV_KICK1, EV_CHIP, EV_REQ, EV_SIGNAL };
 #define EV(kind, idx) (((uint64_t)(idx) << 8) | (kind))
 
 static void logmsg(const char *fmt, ...)
@@ -313,7 +317,7 @@ static void chip_gone(const char *what, int err)
 {
 	logmsg("the GPIO chip %s went away (%s: %s); exiting",
 	       g.chip_path, what, strerror(err));
-	stop = 1;
+	stop = true;
 	g.exit_code = 1;
 }
 
@@ -999,8 +1003,8 @@ static bool vu_read_payload(struct vu_msg *m)
 		ssize_t k;
 
 		if (poll(&p, 1, VU_PAYLOAD_MS) != 1) {
-			logmsg("vhost-user: message %u announced %u bytes of payload, %u came within %d ms",
-			       m->hdr.request, m->hdr.size, n, VU_PAYLOAD_MS);
+			logmsg("vhost-user: message %u: %u of its %u payload bytes in %d ms",
+			       m->hdr.request, n, m->hdr.size, VU_PAYLOAD_MS);
 			return false;
 		}
 		k = read(g.conn_fd, m->u.raw + n, m->hdr.size - n);
@@ -1112,10 +1116,10 @@ static int vu_set_mem_table(struct vu_msg *m, int *fds, int nfds)
 			logmsg("vhost-user: memory region %u is larger than its file", i);
 			goto fail;
 		}
+		/* QEMU's memory-backend-memfd seals it (seal=on, the default) */
 		seals = fcntl(fds[i], F_GET_SEALS);
 		if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
-			logmsg("vhost-user: memory region %u: its file is not sealed against shrinking (F_SEAL_SHRINK; QEMU's memory-backend-memfd seals it)",
-			       i);
+			logmsg("vhost-user: memory region %u: no F_SEAL_SHRINK on its file", i);
 			goto fail;
 		}
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
@@ -1336,7 +1340,7 @@ static void vu_message(void)
 
 	if (!vu_read(&m, fds, &nfds)) {
 		logmsg("the VMM disconnected; exiting");
-		stop = 1;
+		stop = true;
 		return;
 	}
 	dbg("vhost-user: request %u, %u bytes, %d fds", m.hdr.request,
@@ -1369,7 +1373,7 @@ static bool vq_kicked(struct vq *q, uint32_t events)
 	n = read(q->kick, &cnt, sizeof(cnt));
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
 	    (n < 0 && (events & (EPOLLHUP | EPOLLERR)))) {
-		logmsg("virtqueue %ld: the kick fd hung up (%s); dropped until the next SET_VRING_KICK",
+		logmsg("virtqueue %ld: kick fd hung up (%s), dropped",
 		       (long)(q - g.vqs), n == 0 ? "end of file" : strerror(errno));
 		vq_drop_kick(q);
 		return false;
@@ -1400,10 +1404,17 @@ static int listen_socket(void)
 	return 0;
 }
 
-static void on_term(int sig)
+/* signal_fd: SIGTERM and SIGINT as a file descriptor for the loop; -1 on error. */
+static int signal_fd(void)
 {
-	(void)sig;
-	stop = 1;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 int main(int argc, char **argv)
@@ -1416,8 +1427,8 @@ int main(int argc, char **argv)
 		{ }
 	};
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct sigaction sa = { .sa_handler = on_term };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int sfd;
 	unsigned int i;
 	int c;
 
@@ -1450,8 +1461,6 @@ int main(int argc, char **argv)
 		g.vqs[i].call = -1;
 		g.vqs[i].err = -1;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	/* a VMM that closed an eventfd or the socket must not kill us */
 	sigaction(SIGPIPE, &ign, NULL);
 
@@ -1466,6 +1475,13 @@ int main(int argc, char **argv)
 	}
 	ev.data.u64 = EV(EV_CHIP, 0);
 	epoll_ctl(g.epfd, EPOLL_CTL_ADD, g.chip_fd, &ev);
+	sfd = signal_fd();
+	if (sfd < 0) {
+		logmsg("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	ev.data.u64 = EV(EV_SIGNAL, 0);
+	epoll_ctl(g.epfd, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.u64 = EV(EV_LISTEN, 0);
 	epoll_ctl(g.epfd, EPOLL_CTL_ADD, g.listen_fd, &ev);
 	logmsg("serving %s (%u lines) on %s", g.chip_path, g.ngpio, g.sock_path);
@@ -1504,6 +1520,10 @@ int main(int argc, char **argv)
 				if (!vq_kicked(&g.vqs[i], evs[c].events))
 					break;
 				i == REQUEST_Q ? process_requestq() : process_eventq();
+				break;
+			case EV_SIGNAL:
+				logmsg("signalled; exiting");
+				stop = true;
 				break;
 			case EV_CHIP:
 				/* the chip's fd only wakes us when the chip is gone */
