@@ -12,8 +12,11 @@ frag=$HARNESS/kconfig/guest.config
 image=$dir/arch/x86/boot/bzImage
 stamp=$dir/.vm-stamp
 # The driver is copied into the base tree, in a directory of its own that
-# no kernel of ours but this one builds: the top Makefile's core-y (empty on
-# x86) names it, so kbuild links it into vmlinux without a Kconfig entry.
+# no kernel of ours but this one builds: ARCH_CORE, which the top Makefile
+# makes of core-y (empty on x86) and the top Kbuild descends into, names it
+# on the command line, so kbuild links it into vmlinux without a Kconfig
+# entry. (Not core-y itself: a command-line variable reaches every
+# sub-make, and core-y also names the parts of composite objects core.o.)
 drv=harness-vm-guest-irq
 want="$(cat "$frag" "$HARNESS"/vm/guest-irq/* | sha256sum | cut -d' ' -f1) $(base_version)"
 
@@ -31,7 +34,7 @@ done
 rm -f "$stamp"
 run_logged "$LOGS/build-guest.log" "building the VM guest kernel (first time: a few minutes)" \
 	sh -c "make -C '$SRC' O='$dir' ARCH=x86_64 KCONFIG_ALLCONFIG='$frag' allnoconfig &&
-		make -C '$SRC' O='$dir' ARCH=x86_64 CC='ccache gcc' core-y=$drv/ -j$(nproc) bzImage" >&2 ||
+		make -C '$SRC' O='$dir' ARCH=x86_64 CC='ccache gcc' ARCH_CORE=$drv/ -j$(nproc) bzImage" >&2 ||
 	die "guest kernel build failed; log: $LOGS/build-guest.log"
 # Every line of the fragment must have made it into the configuration.
 missing=$(grep '^CONFIG_' "$frag" | while read -r opt; do
