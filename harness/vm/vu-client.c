@@ -822,6 +822,9 @@ int main(int argc, char **argv)
 			perror("kick");
 		kill(backend, SIGCONT);
 		check(st && recv_reply(&m) == 8, "SET_VRING_KICK sent with a kick of the old fd in one batch");
+		/* no kick of the new fd yet: it would end a blocked read */
+		check(set_state(18, 0, 1) == 0,
+		      "after that batch, the back-end answers SET_VRING_ENABLE (it does not wait in a read of the new kick fd)");
 		q[0].kick = kick2;
 		close(old);
 		check(gpio_req(VIRTIO_GPIO_MSG_GET_VALUE, 1, 0, &len) == 0,
