@@ -3,7 +3,7 @@
  * PID 1 of the VM test's guest (harness/vm.sh): drives the virtio-gpio
  * chip that gpio-vhost-user serves, with the GPIO v2 chardev ioctls.
  *
- * It talks to the host side (harness/vm/conduct.sh) over the serial
+ * It talks to the host side (harness/vm/run-vm.sh) over the serial
  * console: a line "@CMD ARGS" asks the host to do or check something at the
  * gpio-sim lines behind the chip, and the host answers with one line
  * "ack ok" or "ack fail WHY". Results are lines "vm: ok NAME" or
@@ -126,17 +126,23 @@ static int set(int fd, int value)
 	return ioctl(fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &v) < 0 ? -errno : 0;
 }
 
+/* next_event: the next edge event within TIMEOUT_MS into EV; 1, or 0 if none. */
+static int next_event(int fd, int timeout_ms, struct gpio_v2_line_event *ev)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	memset(ev, 0, sizeof(*ev));
+	if (poll(&p, 1, timeout_ms) != 1)
+		return 0;
+	return read(fd, ev, sizeof(*ev)) == sizeof(*ev);
+}
+
 /* wait_edge: the id of the next edge event within TIMEOUT_MS, 0 if none. */
 static int wait_edge(int fd, int timeout_ms)
 {
 	struct gpio_v2_line_event ev;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	if (poll(&p, 1, timeout_ms) != 1)
-		return 0;
-	if (read(fd, &ev, sizeof(ev)) != sizeof(ev))
-		return -1;
-	return ev.id;
+	return next_event(fd, timeout_ms, &ev) ? (int)ev.id : 0;
 }
 
 /* no_edge: 1 when no edge event is pending on FD. */
@@ -147,13 +153,242 @@ static int no_edge(int fd)
 	return poll(&p, 1, 0) == 0;
 }
 
+/*
+ * quiet_then_marker: a negative check that a late event cannot fool. No
+ * event may come within QUIET_MS; then the host makes the marker edge
+ * ("@MARKER"), which must be the very next event, of id WANT, with nothing
+ * queued behind it. 1 when all of that holds; WHY says what failed.
+ */
+static int quiet_then_marker(int fd, int quiet_ms, const char *marker,
+			     unsigned int want, const char **why)
+{
+	struct gpio_v2_line_event ev;
+
+	if (next_event(fd, quiet_ms, &ev)) {
+		*why = ev.id == GPIO_V2_LINE_EVENT_RISING_EDGE ?
+		       "a rising edge came in the quiet window" :
+		       "a falling edge came in the quiet window";
+		return 0;
+	}
+	if (!ask("%s", marker)) {
+		*why = "the host could not make the marker edge";
+		return 0;
+	}
+	if (!next_event(fd, 10000, &ev)) {
+		*why = "the marker edge did not come";
+		return 0;
+	}
+	if (ev.id != want) {
+		*why = "the next event was not the marker edge";
+		return 0;
+	}
+	if (!no_edge(fd)) {
+		*why = "an event is queued behind the marker edge";
+		return 0;
+	}
+	*why = "the next event was the marker edge";
+	return 1;
+}
+
+/*
+ * edge_latency: 200 edges of line 2, each asked of the host over the
+ * console. Prints the round trip (ask, toggle, event read: an upper bound)
+ * and, from the event's timestamp, the guest's own share (its kernel took
+ * the interrupt, its process read the event). Right after each read, a
+ * GET_VALUE tells the back-end (run with --timestamps) when the process
+ * had the event, for run-vm.sh to split the path on the host's clock.
+ */
+static void edge_latency(int fd)
+{
+	static long long lat[200], own[200];
+	struct gpio_v2_line_event ev;
+	long long t0;
+	unsigned int i;
+
+	for (i = 0; i < 200; i++) {
+		t0 = now_ns();
+		if (!ask("toggle 2") || !next_event(fd, 10000, &ev))
+			break;
+		lat[i] = now_ns() - t0;
+		own[i] = now_ns() - (long long)ev.timestamp_ns;
+		get(fd);
+	}
+	if (i != 200) {
+		result(0, "irq: edge latency run stopped after %u edges", i);
+		return;
+	}
+	qsort(lat, 200, sizeof(lat[0]), cmp_ll);
+	qsort(own, 200, sizeof(own[0]), cmp_ll);
+	printf("vm: latency edge_roundtrip median_us=%lld p90_us=%lld max_us=%lld n=200\n",
+	       lat[100] / 1000, lat[180] / 1000, lat[199] / 1000);
+	printf("vm: latency guest_irq_to_read median_us=%lld p90_us=%lld max_us=%lld n=200\n",
+	       own[100] / 1000, own[180] / 1000, own[199] / 1000);
+	for (i = 0; i < 200; i++) {
+		t0 = now_ns();
+		ask("nop");
+		lat[i] = now_ns() - t0;
+	}
+	qsort(lat, 200, sizeof(lat[0]), cmp_ll);
+	printf("vm: latency console_roundtrip median_us=%lld p90_us=%lld max_us=%lld n=200\n",
+	       lat[100] / 1000, lat[180] / 1000, lat[199] / 1000);
+}
+
+/* no_irq: the chip has no interrupts (the request for edges failed). */
+static void no_irq(int err)
+{
+	result(0, "irq: a request for edge events fails (%s): the guest's chip has no interrupts, so the VMM did not negotiate VIRTIO_GPIO_F_IRQ (QEMU 9.0 or later passes it on)",
+	       strerror(-err));
+}
+
+/*
+ * edges: real processes waiting on the chardev get the edges made at the
+ * gpio-sim lines, and only those they asked for. Line 3 (vm-rise) takes a
+ * rising-only request, line 2 (vm-irq) a falling-only one and then one for
+ * both edges. Both lines start low. -1 when the chip has no interrupts.
+ */
+static int edges(int chip)
+{
+	const char *why = "no request";
+	int fd, v, ok;
+
+	fd = request(chip, 3, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING, 0);
+	if (fd < 0) {
+		no_irq(fd);
+		return -1;
+	}
+	v = ask("pull 3 pull-up") ? wait_edge(fd, 10000) : 0;
+	result(v == GPIO_V2_LINE_EVENT_RISING_EDGE,
+	       "irq: rising-only request: a rising edge reaches the guest process (%d)", v);
+	ok = ask("pull 3 pull-down") &&
+	     quiet_then_marker(fd, 500, "pull 3 pull-up", GPIO_V2_LINE_EVENT_RISING_EDGE, &why);
+	result(ok, "irq: rising-only request: no falling edge within 500 ms (%s)", why);
+	close(fd);
+
+	fd = request(chip, 2, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_FALLING, 0);
+	if (fd < 0) {
+		no_irq(fd);
+		return -1;
+	}
+	ok = ask("pull 2 pull-up") &&
+	     quiet_then_marker(fd, 500, "pull 2 pull-down", GPIO_V2_LINE_EVENT_FALLING_EDGE, &why);
+	result(ok, "irq: falling-only request: no rising edge within 500 ms (%s)", why);
+	v = ask("pull 2 pull-up") && ask("pull 2 pull-down") ? wait_edge(fd, 10000) : 0;
+	result(v == GPIO_V2_LINE_EVENT_FALLING_EDGE && no_edge(fd),
+	       "irq: falling-only request: a falling edge reaches the guest process, and only it (%d)", v);
+	close(fd);
+
+	fd = request(chip, 2, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
+		     GPIO_V2_LINE_FLAG_EDGE_FALLING, 0);
+	if (fd < 0) {
+		no_irq(fd);
+		return -1;
+	}
+	{
+		struct gpio_v2_line_event up, down;
+
+		ok = ask("pull 2 pull-up") && next_event(fd, 10000, &up) &&
+		     ask("pull 2 pull-down") && next_event(fd, 10000, &down);
+		result(ok && up.id == GPIO_V2_LINE_EVENT_RISING_EDGE &&
+		       down.id == GPIO_V2_LINE_EVENT_FALLING_EDGE &&
+		       down.timestamp_ns > up.timestamp_ns && down.line_seqno == up.line_seqno + 1 &&
+		       no_edge(fd),
+		       "irq: both-edges request: a rising then a falling edge, in order (%u %u)",
+		       up.id, down.id);
+	}
+	edge_latency(fd);
+	close(fd);
+	return 0;
+}
+
+#define GIT "/sys/kernel/gpio_irq_test/"
+
+/* git_write: write S to the test driver's attribute NAME; 0 or -errno. */
+static int git_write(const char *name, const char *s)
+{
+	int fd = open(name, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * git_count: the test driver's handler runs once there are at least WANT,
+ * or after MS without (sysfs_notify() wakes poll() at each run).
+ */
+static int git_count(int want, int ms)
+{
+	long long end = now_ns() + ms * 1000000LL;
+	char buf[16];
+	int fd, n = -1;
+
+	fd = open(GIT "count", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLPRI };
+		long long left = (end - now_ns()) / 1000000;
+		ssize_t k = pread(fd, buf, sizeof(buf) - 1, 0);
+
+		if (k <= 0)
+			break;
+		buf[k] = '\0';
+		n = atoi(buf);
+		if (n >= want || left <= 0)
+			break;
+		poll(&p, 1, left);
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * level: a kernel consumer of a level interrupt on line 1 (vm-in), through
+ * the test driver: TRIG is "high" or "low", ON and OFF the pulls that make
+ * the line active and inactive. Its threaded, oneshot handler waits for an
+ * ack before it returns, so the line stays masked in between: a level held
+ * fires once per unmask, never in a storm, and stops once released.
+ */
+static void level(const char *label, const char *trig, const char *on, const char *off)
+{
+	char req[64];
+	int n, ret, ok;
+
+	snprintf(req, sizeof(req), "%s 1 %s", label, trig);
+	ok = ask("pull 1 %s", off);
+	ret = ok ? git_write(GIT "request", req) : -1;
+	/* inactive: none within 300 ms; then the level comes (the marker) */
+	n = ret == 0 ? git_count(1, 300) : -1;
+	ok = n == 0 && ask("pull 1 %s", on) && git_count(1, 10000) == 1;
+	result(ok, "level-%s to a kernel consumer: no run while inactive (300 ms), one when the level comes (request %d, count %d)",
+	       trig, ret, n);
+	/* held: still 1 after 500 ms masked; each ack (unmask) one more run */
+	n = ok ? git_count(2, 500) : -1;
+	ok = n == 1 && git_write(GIT "ack", "1") == 0 && git_count(2, 10000) == 2 &&
+	     git_count(3, 300) == 2 &&
+	     git_write(GIT "ack", "1") == 0 && git_count(3, 10000) == 3;
+	result(ok, "level-%s held: one handler run per unmask, none while masked (count %d after 500 ms held, then %d)",
+	       trig, n, git_count(0, 0));
+	/* released, then unmasked: nothing within 500 ms; the level again: one run */
+	ok = ok && ask("pull 1 %s", off) && git_write(GIT "ack", "1") == 0;
+	n = ok ? git_count(4, 500) : -1;
+	ok = n == 3 && ask("pull 1 %s", on) && git_count(4, 10000) == 4;
+	result(ok, "level-%s released: no run within 500 ms after the unmask, one when the level comes back (count %d, then %d)",
+	       trig, n, git_count(0, 0));
+	ask("pull 1 %s", off);
+	git_write(GIT "release", "1");
+}
+
 int main(void)
 {
 	struct gpiochip_info info;
 	struct termios t;
 	long long lat[300], t0;
 	unsigned int i, n;
-	int chip, fd, v, ok;
+	int chip, fd, ok;
 
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("proc", "/proc", "proc", 0, NULL);
@@ -252,63 +487,15 @@ int main(void)
 			lat[i] = rdtsc() - c0;
 		}
 		qsort(lat, 300, sizeof(lat[0]), cmp_ll);
-		printf("vm: latency get_value median_us=%.0f min_us=%.0f max_us=%.0f n=300\n",
-		       lat[150] / per_us, lat[0] / per_us, lat[299] / per_us);
+		printf("vm: latency get_value median_us=%.0f p90_us=%.0f max_us=%.0f n=300\n",
+		       lat[150] / per_us, lat[270] / per_us, lat[299] / per_us);
 		close(fd);
 	}
 
-	/* Line 2: edges at the gpio-sim line reach a waiting guest process. */
-	fd = request(chip, 2, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
-		     GPIO_V2_LINE_FLAG_EDGE_FALLING, 0);
-	if (fd == -ENXIO) {
-		/*
-		 * The chip has no interrupts: the VMM did not offer
-		 * VIRTIO_GPIO_F_IRQ (QEMU 7.2 does not). The host side checks
-		 * that from the features the VMM acknowledged.
-		 */
-		printf("vm: no-irq: the chip has no interrupts (ENXIO)\n");
+	if (edges(chip) < 0)
 		goto out;
-	}
-	ok = fd >= 0 && ask("pull 2 pull-up");
-	v = ok ? wait_edge(fd, 10000) : 0;
-	result(v == GPIO_V2_LINE_EVENT_RISING_EDGE, "irq: a rising edge reaches the guest (%d, request %d)", v, fd);
-	ok = fd >= 0 && ask("pull 2 pull-down");
-	v = ok ? wait_edge(fd, 10000) : 0;
-	result(v == GPIO_V2_LINE_EVENT_FALLING_EDGE, "irq: a falling edge reaches the guest (%d)", v);
-
-	/* Edge latency, an upper bound: ask, host toggles, the edge arrives. */
-	for (i = 0; fd >= 0 && i < 200; i++) {
-		t0 = now_ns();
-		if (!ask("toggle 2") || wait_edge(fd, 10000) <= 0)
-			break;
-		lat[i] = now_ns() - t0;
-	}
-	if (i == 200) {
-		qsort(lat, 200, sizeof(lat[0]), cmp_ll);
-		printf("vm: latency edge_roundtrip median_us=%lld min_us=%lld max_us=%lld n=200\n",
-		       lat[100] / 1000, lat[0] / 1000, lat[199] / 1000);
-		for (i = 0; i < 200; i++) {
-			t0 = now_ns();
-			ask("nop");
-			lat[i] = now_ns() - t0;
-		}
-		qsort(lat, 200, sizeof(lat[0]), cmp_ll);
-		printf("vm: latency console_roundtrip median_us=%lld min_us=%lld max_us=%lld n=200\n",
-		       lat[100] / 1000, lat[0] / 1000, lat[199] / 1000);
-	} else {
-		result(0, "irq: edge latency run stopped after %u edges", i);
-	}
-	if (fd >= 0)
-		close(fd);
-
-	/* Line 3, rising edges only: a falling edge must not come through. */
-	fd = request(chip, 3, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING, 0);
-	ok = fd >= 0 && ask("pull 3 pull-up") && wait_edge(fd, 10000) == GPIO_V2_LINE_EVENT_RISING_EDGE;
-	ok = ok && ask("pull 3 pull-down") && ask("pull 3 pull-up") &&
-	     wait_edge(fd, 10000) == GPIO_V2_LINE_EVENT_RISING_EDGE && no_edge(fd);
-	result(ok, "irq: rising-only line sees rising edges and no falling one");
-	if (fd >= 0)
-		close(fd);
+	level(info.label, "high", "pull-up", "pull-down");
+	level(info.label, "low", "pull-down", "pull-up");
 
 out:
 	printf("vm: done failures=%d\n", failures);

@@ -37,6 +37,8 @@ sim() {
 }
 sim vma vm-sim-a a
 sim vmb vm-sim-b b
+# the latency controls: a line read directly, one through an aggregator
+sim vmc vm-sim-c c
 
 # The aggregator: line N -> parent, name
 agg=$cfs/gpio-aggregator/vm
@@ -55,6 +57,12 @@ dev=$(cat $agg/dev_name)
 chip=$(basename /sys/bus/platform/devices/$dev/gpiochip*)
 echo "run-vm: aggregator $dev is $chip"
 gpioinfo "$chip"
+ctl=$cfs/gpio-aggregator/vmctl
+mkdir $ctl $ctl/line0
+echo vm-sim-c > $ctl/line0/key
+echo 1 > $ctl/line0/offset
+echo 1 > $ctl/live || { echo "host: not ok control aggregator"; exit 1; }
+ctlchip=$(basename "/sys/bus/platform/devices/$(cat $ctl/dev_name)"/gpiochip*)
 
 # parent AGG_LINE: "SIM OFFSET" of the gpio-sim line behind a line
 parent() {
@@ -69,10 +77,10 @@ attr() {
 	echo /sys/bus/platform/devices/$sdev/$schip/sim_gpio$2/$3
 }
 
-# serve NAME: start a back-end on $work/NAME.sock; waits for the socket.
+# serve NAME [OPTION]: start a back-end on $work/NAME.sock; waits for the socket.
 serve() {
 	rm -f $work/$1.sock
-	"$vmdir/gpio-vhost-user" ${VU_VERBOSE:-} -s $work/$1.sock /dev/$chip 2> $work/$1.log &
+	"$vmdir/gpio-vhost-user" ${VU_VERBOSE:-} ${2:-} -s $work/$1.sock /dev/$chip 2> $work/$1.log &
 	backend=$!
 	i=0
 	while [ ! -S $work/$1.sock ] && [ $i -lt 100 ]; do
@@ -85,7 +93,7 @@ serve() {
 
 # 1. The test client: malformed requests, level interrupts.
 if serve client; then
-	"$vmdir/vu-client" $work/client.sock "$(attr vmb 1 pull)" 2>&1
+	"$vmdir/vu-client" $work/client.sock "$(attr vmb 1 pull)" /dev/$chip 2>&1
 	echo "client: exit $?"
 	wait $backend
 	echo "client: backend exit $?"
@@ -96,12 +104,19 @@ else
 fi
 
 # 2. The guest.
-serve guest || { echo "host: not ok back-end did not start"; cat $work/guest.log; exit 1; }
+serve guest --timestamps || { echo "host: not ok back-end did not start"; cat $work/guest.log; exit 1; }
+qemu=${QEMU:-qemu-system-x86_64}
+qemu_version=$($qemu --version | head -n 1)
+echo "run-vm: qemu $qemu: $qemu_version"
 mkfifo $work/in
+"$vmdir/edge-reader" "/dev/$(cat $cfs/gpio-sim/vmc/bank0/chip_name)" 0 > $work/direct &
+direct=$!
+"$vmdir/edge-reader" /dev/$ctlchip 0 > $work/aggregated &
+aggregated=$!
 exec 3<> $work/in
 cr=$(printf '\r')
 t0=$(date +%s)
-timeout -k 5 300 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+timeout -k 5 300 $qemu -nodefaults -no-user-config -display none -no-reboot \
 	-machine pc -accel tcg,tb-size=64 -m 128M \
 	-object memory-backend-memfd,id=mem,size=128M,share=on \
 	-numa node,memdev=mem \
@@ -140,10 +155,14 @@ while IFS= read -r line; do
 		# shellcheck disable=SC2046
 		f=$(attr $(parent ${line#@toggle }) pull)
 		if [ "$(cat "$f")" = pull-up ]; then
-			echo pull-down > "$f"
+			to=pull-down
 		else
-			echo pull-up > "$f"
+			to=pull-up
 		fi
+		# the same edge at the controls' lines, then at the guest's
+		echo $to > "$(attr vmc 0 pull)"
+		echo $to > "$(attr vmc 1 pull)"
+		echo $to > "$f"
 		;;
 	"@nop") ;;
 	"vm: names "*) names=$line; echo "$line"; echo "$line" >> $work/guest.out; continue ;;
@@ -167,14 +186,50 @@ if gone $backend && wait $backend && grep -q 'the VMM disconnected; exiting' $wo
 else
 	echo "host: not ok the back-end exits, status 0, when QEMU leaves"
 fi
-sed 's/^/guest backend: /' $work/guest.log
-# A guest without interrupts: only because the VMM turned the feature down.
-if grep -q '^vm: no-irq' $work/guest.out; then
-	if grep -q 'did not accept VIRTIO_GPIO_F_IRQ' $work/guest.log; then
-		echo "host: ok no interrupts in the guest only because QEMU did not accept VIRTIO_GPIO_F_IRQ"
+grep -v ': request [0-9]* at \|: edge at ' $work/guest.log | sed 's/^/guest backend: /'
+
+# The latency split of the guest's edges of line 2, on this kernel's
+# clock, from the back-end's timestamps: each edge (the kernel's event
+# timestamp), its read by the back-end, the used buffer, and the GET_VALUE
+# the guest process sends right after reading the event.
+# stats NAME: median, 90th percentile and max of the numbers on stdin (us).
+stats() {
+	sort -n | awk -v name="$1" '{ v[NR] = $1 }
+		END { if (NR) printf "run-vm: latency %s median_us=%d p90_us=%d max_us=%d n=%d\n",
+			name, v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.9 + 0.5)] / 1000, v[NR] / 1000, NR }'
+}
+awk '/line 2: edge at / { e = $6; r = $10; u = $15; pending = 1; next }
+	/line 2: request 4 at / && pending { print e, r, u, $7; pending = 0 }' \
+	$work/guest.log > $work/split
+kill $direct $aggregated
+awk '{ print $2 - $1 }' $work/direct | stats control_gpio_sim_direct_kernel_to_read
+awk '{ print $2 - $1 }' $work/aggregated | stats control_aggregated_kernel_to_read
+awk '{ print $2 - $1 }' $work/split | stats kernel_to_backend
+awk '{ print $3 - $2 }' $work/split | stats backend_read_to_used
+awk '{ print $4 - $3 }' $work/split | stats used_to_guest_read_plus_request
+awk '{ print $4 - $1 }' $work/split | stats edge_to_guest_read_plus_request
+# The guest needs interrupts: a VMM that turned VIRTIO_GPIO_F_IRQ down
+# (QEMU before 9.0) fails the test, saying so.
+if grep -q 'did not accept VIRTIO_GPIO_F_IRQ' $work/guest.log; then
+	echo "host: not ok QEMU did not accept VIRTIO_GPIO_F_IRQ: the guest has no interrupts ($qemu_version; 9.0 or later passes the feature on)"
+fi
+
+# SIGTERM (through the back-end's signalfd): it exits, status 0, saying so.
+if serve term; then
+	kill -TERM $backend
+	if gone $backend; then
+		wait $backend
+		rc=$?
 	else
-		echo "host: not ok the guest has no interrupts though QEMU accepted VIRTIO_GPIO_F_IRQ"
+		rc=running
 	fi
+	if [ "$rc" = 0 ] && grep -q 'signalled; exiting' $work/term.log && [ ! -e $work/term.sock ]; then
+		echo "host: ok the back-end exits, status 0, on SIGTERM, and removes its socket"
+	else
+		echo "host: not ok the back-end exits, status 0, on SIGTERM, and removes its socket (status $rc)"
+	fi
+else
+	echo "host: not ok the back-end exits, status 0, on SIGTERM (no start)"
 fi
 
 # 3. The chip goes away under a back-end: it exits, status 1, saying so.

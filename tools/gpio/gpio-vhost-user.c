@@ -12,7 +12,9 @@
  * checked and a bad request gets an error status.
  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,9 +31,11 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <linux/gpio.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_gpio.h>
@@ -76,6 +80,7 @@ enum {
 #define VU_MAX_FDS		8
 #define VU_MAX_REGIONS		8
 #define VU_MAX_PAYLOAD		4096
+#define VU_PAYLOAD_MS		1000	/* the longest wait for the rest of a message */
 
 #define NUM_QUEUES		2
 #define REQUEST_Q		0
@@ -176,6 +181,8 @@ struct line {
 	bool irq_queued;	/* an eventq buffer waits for this line */
 	uint16_t irq_head;	/* ... its chain head */
 	int dir;		/* VIRTIO_GPIO_DIRECTION_* the guest last set */
+	uint64_t edge_ns;	/* the latched edge: the kernel's timestamp */
+	uint64_t read_ns;	/* ... and when we read it (CLOCK_MONOTONIC) */
 };
 
 static struct {
@@ -194,14 +201,20 @@ static struct {
 	struct region regions[VU_MAX_REGIONS];
 	unsigned int nregions;
 	struct vq vqs[NUM_QUEUES];
-	bool stop;
 	int exit_code;
+	bool timestamps;	/* log the times of each interrupt */
 } g = {
 	.chip_fd = -1, .epfd = -1, .listen_fd = -1, .conn_fd = -1,
 };
 
+/*
+ * Leave the loop. Only the loop sets it: SIGTERM and SIGINT come through a
+ * signalfd, not a handler that would write it behind the loop's back.
+ */
+static bool stop;
+
 /* epoll data: what became ready */
-enum { EV_LISTEN, EV_CONN, EV_KICK0, EV_KICK1, EV_CHIP, EV_REQ };
+enum { EV_LISTEN, EV_CONN, EV_KICK0, EV_KICK1, EV_CHIP, EV_REQ, EV_SIGNAL };
 #define EV(kind, idx) (((uint64_t)(idx) << 8) | (kind))
 
 static void logmsg(const char *fmt, ...)
@@ -218,7 +231,7 @@ static void logmsg(const char *fmt, ...)
 #define dbg(...) do { if (g.verbose) logmsg(__VA_ARGS__); } while (0)
 
 static const char usage_text[] =
-"Usage: %s [-v] -s SOCKET /dev/gpiochipN\n"
+"Usage: %s [-v] [-t] -s SOCKET /dev/gpiochipN\n"
 "\n"
 "Serve the GPIO chip /dev/gpiochipN to a virtual machine as a virtio-gpio\n"
 "device, with its line names, directions, values and interrupts (edge and\n"
@@ -228,6 +241,9 @@ static const char usage_text[] =
 "\n"
 "  -s, --socket PATH   the vhost-user socket to listen on\n"
 "  -v, --verbose       log every vhost-user message and virtio request\n"
+"  -t, --timestamps    log when each edge interrupt happened, was read and\n"
+"                      was handed to the guest, and when each request came\n"
+"                      (CLOCK_MONOTONIC, ns)\n"
 "  -h, --help          this help\n"
 "\n"
 "QEMU needs the guest memory shared with the back-end, e.g.:\n"
@@ -244,6 +260,14 @@ static const char usage_text[] =
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f, usage_text, prog);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* ---- guest memory ---- */
@@ -293,7 +317,7 @@ static void chip_gone(const char *what, int err)
 {
 	logmsg("the GPIO chip %s went away (%s: %s); exiting",
 	       g.chip_path, what, strerror(err));
-	g.stop = true;
+	stop = true;
 	g.exit_code = 1;
 }
 
@@ -464,6 +488,8 @@ static int open_chip(void)
 			return -1;
 		}
 		g.req_fd[r] = req.fd;
+		/* events are read until none is left, e.g. at a type change */
+		fcntl(req.fd, F_SETFL, fcntl(req.fd, F_GETFL) | O_NONBLOCK);
 	}
 	return 0;
 }
@@ -642,6 +668,12 @@ static void irq_complete(unsigned int gpio, uint8_t status)
 		len = chain_write(&c, &status, 1);
 	vq_push(q, l->irq_head, len);
 	dbg("line %u: interrupt buffer returned, status %u", gpio, status);
+	/* for latency figures: the edge, its read, the used buffer */
+	if (g.timestamps && status == VIRTIO_GPIO_IRQ_STATUS_VALID && l->edge_ns)
+		logmsg("line %u: edge at %llu ns, read at %llu ns, buffer used at %llu ns",
+		       gpio, (unsigned long long)l->edge_ns,
+		       (unsigned long long)l->read_ns, (unsigned long long)now_ns());
+	l->edge_ns = 0;
 }
 
 /* irq_check: deliver what is due on a line that has a buffer queued. */
@@ -707,10 +739,42 @@ static void process_eventq(void)
 	}
 }
 
-/* line_events: read the edge events of one line request. */
-static void line_events(unsigned int r)
+/* line_event: one edge event of line request R, read at READ_NS. */
+static void line_event(unsigned int r, const struct gpio_v2_line_event *ev,
+		       uint64_t read_ns)
+{
+	/* the offset of the line on the chip, not in the request */
+	unsigned int gpio = ev->offset;
+	struct line *l;
+
+	if (gpio >= g.ngpio || gpio / LINES_PER_REQ != r)
+		return;
+	l = &g.lines[gpio];
+	dbg("line %u: %s edge", gpio,
+	    ev->id == GPIO_V2_LINE_EVENT_RISING_EDGE ? "rising" : "falling");
+	switch (l->irq_type) {
+	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
+	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
+	case VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH:
+		if (!l->irq_latched) {
+			l->edge_ns = ev->timestamp_ns;
+			l->read_ns = read_ns;
+		}
+		l->irq_latched = true;
+		break;
+	}
+	irq_check(gpio);
+}
+
+/*
+ * read_events: read the edge events waiting on line request R; those of
+ * line SKIP (or none: -1) stamped at or before SKIP_NS are dropped. False
+ * when none was waiting.
+ */
+static bool read_events(unsigned int r, int skip, uint64_t skip_ns)
 {
 	struct gpio_v2_line_event ev[16];
+	uint64_t t;
 	ssize_t n;
 	unsigned int i;
 
@@ -720,27 +784,37 @@ static void line_events(unsigned int r)
 			chip_gone("line events", errno);
 		else if (errno != EAGAIN && errno != EINTR)
 			logmsg("line events: %s", strerror(errno));
-		return;
+		return false;
 	}
+	t = now_ns();
 	for (i = 0; i < n / sizeof(ev[0]); i++) {
-		/* the offset of the line on the chip, not in the request */
-		unsigned int gpio = ev[i].offset;
-		struct line *l;
-		bool rising = ev[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE;
-
-		if (gpio >= g.ngpio || gpio / LINES_PER_REQ != r)
+		if ((int)ev[i].offset == skip && ev[i].timestamp_ns <= skip_ns) {
+			dbg("line %u: edge of the old interrupt type dropped", skip);
 			continue;
-		l = &g.lines[gpio];
-		dbg("line %u: %s edge", gpio, rising ? "rising" : "falling");
-		switch (l->irq_type) {
-		case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
-		case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
-		case VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH:
-			l->irq_latched = true;
-			break;
 		}
-		irq_check(gpio);
+		line_event(r, &ev[i], t);
 	}
+	return n > 0;
+}
+
+/* line_events: read the edge events of one line request. */
+static void line_events(unsigned int r)
+{
+	read_events(r, -1, 0);
+}
+
+/*
+ * drain_old_edges: the kernel may hold edges of GPIO that it saw under the
+ * line's old edge setting and that we did not read yet: drop them, so that
+ * they do not fire under the new interrupt type (the other lines' edges
+ * are handled as they come).
+ */
+static void drain_old_edges(unsigned int gpio)
+{
+	uint64_t t = now_ns();
+
+	while (!stop && read_events(gpio / LINES_PER_REQ, gpio, t))
+		;
 }
 
 /* ---- requests (the request queue) ---- */
@@ -750,7 +824,7 @@ static uint8_t gpio_request(uint16_t type, uint16_t gpio, uint32_t value,
 			    uint8_t *out)
 {
 	struct line *l;
-	int v;
+	int v, dir;
 
 	if (gpio >= g.ngpio) {
 		dbg("request %u for line %u of %u", type, gpio, g.ngpio);
@@ -767,6 +841,16 @@ static uint8_t gpio_request(uint16_t type, uint16_t gpio, uint32_t value,
 	case VIRTIO_GPIO_MSG_SET_DIRECTION:
 		if (value > VIRTIO_GPIO_DIRECTION_IN)
 			return VIRTIO_GPIO_STATUS_ERR;
+		/*
+		 * A line with an interrupt type is an input: refuse to make it
+		 * an output rather than answer OK and leave it an input.
+		 */
+		if (value == VIRTIO_GPIO_DIRECTION_OUT &&
+		    l->irq_type != VIRTIO_GPIO_IRQ_TYPE_NONE) {
+			dbg("line %u: an output with interrupt type %u refused",
+			    gpio, l->irq_type);
+			return VIRTIO_GPIO_STATUS_ERR;
+		}
 		if (line_configure(gpio, value) < 0)
 			return VIRTIO_GPIO_STATUS_ERR;
 		l->dir = value;
@@ -812,9 +896,20 @@ static uint8_t gpio_request(uint16_t type, uint16_t gpio, uint32_t value,
 			return VIRTIO_GPIO_STATUS_ERR;
 		}
 		l->irq_type = value;
+		/*
+		 * The interrupt made the line an input: without a type, it
+		 * goes back to the direction the guest set, or stays an input
+		 * with edge detection off when the guest never set one (a
+		 * devicetree-described interrupt never does).
+		 */
+		dir = VIRTIO_GPIO_DIRECTION_IN;
+		if (value == VIRTIO_GPIO_IRQ_TYPE_NONE && l->dir != VIRTIO_GPIO_DIRECTION_NONE)
+			dir = l->dir;
+		v = line_configure(gpio, dir);
+		drain_old_edges(gpio);
 		l->irq_latched = false;
-		if (line_configure(gpio, value == VIRTIO_GPIO_IRQ_TYPE_NONE ?
-				   l->dir : VIRTIO_GPIO_DIRECTION_IN) < 0) {
+		l->edge_ns = 0;
+		if (v < 0) {
 			l->irq_type = VIRTIO_GPIO_IRQ_TYPE_NONE;
 			irq_check(gpio);
 			return VIRTIO_GPIO_STATUS_ERR;
@@ -834,7 +929,7 @@ static void process_requestq(void)
 	struct chain c;
 	int head;
 
-	while (!g.stop && (head = vq_pop(q)) >= 0) {
+	while (!stop && (head = vq_pop(q)) >= 0) {
 		uint16_t type;
 
 		if (!vq_chain(q, head, &c)) {
@@ -869,6 +964,9 @@ static void process_requestq(void)
 			vq_push(q, head, chain_write(&c, &res, sizeof(res)));
 			continue;
 		}
+		if (g.timestamps)
+			logmsg("line %u: request %u at %llu ns", le16toh(req.gpio),
+			       type, (unsigned long long)now_ns());
 		res.status = gpio_request(type, le16toh(req.gpio),
 					  le32toh(req.value), &res.value);
 		dbg("request type %u line %u value %u: status %u value %u",
@@ -888,6 +986,33 @@ static void close_fds(int *fds, int nfds)
 			close(fds[nfds]);
 		fds[nfds] = -1;
 	}
+}
+
+/*
+ * vu_read_payload: the payload that follows a header. It comes in the same
+ * write as the header from any real VMM: one that sends less than the
+ * header announced within VU_PAYLOAD_MS is given up rather than waited for
+ * (the stream cannot be resynchronised anyway).
+ */
+static bool vu_read_payload(struct vu_msg *m)
+{
+	struct pollfd p = { .fd = g.conn_fd, .events = POLLIN };
+	uint32_t n = 0;
+
+	while (n < m->hdr.size) {
+		ssize_t k;
+
+		if (poll(&p, 1, VU_PAYLOAD_MS) != 1) {
+			logmsg("vhost-user: message %u: %u of its %u payload bytes in %d ms",
+			       m->hdr.request, n, m->hdr.size, VU_PAYLOAD_MS);
+			return false;
+		}
+		k = read(g.conn_fd, m->u.raw + n, m->hdr.size - n);
+		if (k <= 0)
+			return false;
+		n += k;
+	}
+	return true;
 }
 
 /* vu_read: one message and its file descriptors; false when the VMM is gone. */
@@ -929,15 +1054,9 @@ static bool vu_read(struct vu_msg *m, int *fds, int *nfds)
 		close_fds(fds, *nfds);
 		return false;
 	}
-	n = 0;
-	while (n < m->hdr.size) {
-		ssize_t k = read(g.conn_fd, m->u.raw + n, m->hdr.size - n);
-
-		if (k <= 0) {
-			close_fds(fds, *nfds);
-			return false;
-		}
-		n += k;
+	if (!vu_read_payload(m)) {
+		close_fds(fds, *nfds);
+		return false;
 	}
 	return true;
 }
@@ -981,6 +1100,7 @@ static int vu_set_mem_table(struct vu_msg *m, int *fds, int nfds)
 		uint64_t len = vr->mmap_offset + vr->size;
 		struct stat st;
 		void *map;
+		int seals;
 
 		if (!vr->size || len < vr->size || len > SIZE_MAX ||
 		    vr->guest_addr + vr->size < vr->guest_addr ||
@@ -988,9 +1108,18 @@ static int vu_set_mem_table(struct vu_msg *m, int *fds, int nfds)
 			logmsg("vhost-user: bad memory region %u", i);
 			goto fail;
 		}
-		/* touching a page past the end of the file would be SIGBUS */
+		/*
+		 * Touching a page past the end of the file would be SIGBUS: the
+		 * file must be large enough now and must not shrink later.
+		 */
 		if (fstat(fds[i], &st) || (S_ISREG(st.st_mode) && (uint64_t)st.st_size < len)) {
 			logmsg("vhost-user: memory region %u is larger than its file", i);
+			goto fail;
+		}
+		/* QEMU's memory-backend-memfd seals it (seal=on, the default) */
+		seals = fcntl(fds[i], F_GET_SEALS);
+		if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+			logmsg("vhost-user: memory region %u: no F_SEAL_SHRINK on its file", i);
 			goto fail;
 		}
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
@@ -1022,6 +1151,16 @@ fail:
 	while (i--)
 		munmap(regions[i].map, regions[i].map_len);
 	return -1;
+}
+
+/* vq_drop_kick: stop waiting on a queue's kick fd and close it. */
+static void vq_drop_kick(struct vq *q)
+{
+	if (q->kick < 0)
+		return;
+	epoll_ctl(g.epfd, EPOLL_CTL_DEL, q->kick, NULL);
+	close(q->kick);
+	q->kick = -1;
 }
 
 static struct vq *vu_vq(uint32_t index)
@@ -1110,11 +1249,7 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 			return -1;
 		m->u.state.num = q->last_avail;
 		q->started = false;
-		if (q->kick >= 0) {
-			epoll_ctl(g.epfd, EPOLL_CTL_DEL, q->kick, NULL);
-			close(q->kick);
-			q->kick = -1;
-		}
+		vq_drop_kick(q);
 		if (q == &g.vqs[EVENT_Q])
 			for (unsigned int i = 0; i < g.ngpio; i++)
 				g.lines[i].irq_queued = false;
@@ -1131,8 +1266,12 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 			return -1;
 		if (fd >= 0)
 			fds[0] = -1;
-		/* a call or err fd that is full or closed must not stop us */
-		if (fd >= 0 && m->hdr.request != VU_SET_VRING_KICK)
+		/*
+		 * A call or err fd that is full or closed must not stop us, nor
+		 * a kick fd read for an event that an earlier message of the
+		 * same epoll batch made stale.
+		 */
+		if (fd >= 0)
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		if (m->hdr.request == VU_SET_VRING_CALL) {
 			if (q->call >= 0)
@@ -1145,10 +1284,7 @@ static int vu_handle(struct vu_msg *m, int *fds, int nfds)
 		} else {
 			struct epoll_event ev = { .events = EPOLLIN };
 
-			if (q->kick >= 0) {
-				epoll_ctl(g.epfd, EPOLL_CTL_DEL, q->kick, NULL);
-				close(q->kick);
-			}
+			vq_drop_kick(q);
 			q->kick = fd;
 			if (fd < 0) {
 				logmsg("vhost-user: polled rings are not supported");
@@ -1204,7 +1340,7 @@ static void vu_message(void)
 
 	if (!vu_read(&m, fds, &nfds)) {
 		logmsg("the VMM disconnected; exiting");
-		g.stop = true;
+		stop = true;
 		return;
 	}
 	dbg("vhost-user: request %u, %u bytes, %d fds", m.hdr.request,
@@ -1218,6 +1354,31 @@ static void vu_message(void)
 	for (i = 0; i < NUM_QUEUES; i++)
 		if (g.vqs[i].started && g.vqs[i].enabled)
 			i == REQUEST_Q ? process_requestq() : process_eventq();
+}
+
+/*
+ * vq_kicked: consume a kick of queue Q (EVENTS from epoll); false when there
+ * is nothing to process. A kick fd whose writer is gone (a pipe's hang-up,
+ * end of file) would be ready for ever: it is dropped, and the queue waits
+ * for the VMM's next SET_VRING_KICK. The read never blocks: the fd may be
+ * one that a message earlier in the same epoll batch put in place.
+ */
+static bool vq_kicked(struct vq *q, uint32_t events)
+{
+	uint64_t cnt;
+	ssize_t n;
+
+	if (q->kick < 0)
+		return false;
+	n = read(q->kick, &cnt, sizeof(cnt));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+	    (n < 0 && (events & (EPOLLHUP | EPOLLERR)))) {
+		logmsg("virtqueue %ld: kick fd hung up (%s), dropped",
+		       (long)(q - g.vqs), n == 0 ? "end of file" : strerror(errno));
+		vq_drop_kick(q);
+		return false;
+	}
+	return true;
 }
 
 static int listen_socket(void)
@@ -1243,10 +1404,17 @@ static int listen_socket(void)
 	return 0;
 }
 
-static void on_term(int sig)
+/* signal_fd: SIGTERM and SIGINT as a file descriptor for the loop; -1 on error. */
+static int signal_fd(void)
 {
-	(void)sig;
-	g.stop = true;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 int main(int argc, char **argv)
@@ -1254,22 +1422,26 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "timestamps", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct sigaction sa = { .sa_handler = on_term };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int sfd;
 	unsigned int i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:vth", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			g.sock_path = optarg;
 			break;
 		case 'v':
 			g.verbose++;
+			break;
+		case 't':
+			g.timestamps = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -1289,8 +1461,6 @@ int main(int argc, char **argv)
 		g.vqs[i].call = -1;
 		g.vqs[i].err = -1;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	/* a VMM that closed an eventfd or the socket must not kill us */
 	sigaction(SIGPIPE, &ign, NULL);
 
@@ -1305,11 +1475,18 @@ int main(int argc, char **argv)
 	}
 	ev.data.u64 = EV(EV_CHIP, 0);
 	epoll_ctl(g.epfd, EPOLL_CTL_ADD, g.chip_fd, &ev);
+	sfd = signal_fd();
+	if (sfd < 0) {
+		logmsg("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	ev.data.u64 = EV(EV_SIGNAL, 0);
+	epoll_ctl(g.epfd, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.u64 = EV(EV_LISTEN, 0);
 	epoll_ctl(g.epfd, EPOLL_CTL_ADD, g.listen_fd, &ev);
 	logmsg("serving %s (%u lines) on %s", g.chip_path, g.ngpio, g.sock_path);
 
-	while (!g.stop) {
+	while (!stop) {
 		struct epoll_event evs[16];
 		int n = epoll_wait(g.epfd, evs, ARRAY_SIZE(evs), -1);
 
@@ -1319,8 +1496,8 @@ int main(int argc, char **argv)
 			logmsg("epoll: %s", strerror(errno));
 			return 1;
 		}
-		for (c = 0; c < n && !g.stop; c++) {
-			uint64_t d = evs[c].data.u64, cnt;
+		for (c = 0; c < n && !stop; c++) {
+			uint64_t d = evs[c].data.u64;
 			unsigned int kind = d & 0xff, idx = d >> 8;
 
 			switch (kind) {
@@ -1340,11 +1517,13 @@ int main(int argc, char **argv)
 			case EV_KICK0:
 			case EV_KICK1:
 				i = kind == EV_KICK0 ? REQUEST_Q : EVENT_Q;
-				if (g.vqs[i].kick >= 0 &&
-				    read(g.vqs[i].kick, &cnt, sizeof(cnt)) < 0 &&
-				    errno != EAGAIN)
-					logmsg("kick: %s", strerror(errno));
+				if (!vq_kicked(&g.vqs[i], evs[c].events))
+					break;
 				i == REQUEST_Q ? process_requestq() : process_eventq();
+				break;
+			case EV_SIGNAL:
+				logmsg("signalled; exiting");
+				stop = true;
 				break;
 			case EV_CHIP:
 				/* the chip's fd only wakes us when the chip is gone */
