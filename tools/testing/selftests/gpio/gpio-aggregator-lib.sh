@@ -90,11 +90,20 @@ expect_errno() {
 	esac
 }
 
-# expect_failure CMD...: CMD must fail, whatever the error.
-expect_failure() {
-	if "$@" > /dev/null 2>&1; then
-		fail "'$*' succeeded, expected a failure"
+# expect_rmmod_refused MODULE: rmmod refuses to unload MODULE because it is
+# in use (kmod's rmmod says so, and fails with EBUSY, when the module's
+# reference count is not 0), and MODULE stays loaded.
+expect_rmmod_refused() {
+	local out
+
+	if out=$(rmmod "$1" 2>&1); then
+		fail "rmmod $1 succeeded, expected it to be refused (in use)"
 	fi
+	case $out in
+	*"Module ${1//-/_} is in use"*) ;;
+	*) fail "rmmod $1 failed with '$out', expected 'Module ${1//-/_} is in use'" ;;
+	esac
+	module_loaded "$1" || fail "$1 unloaded although rmmod failed"
 }
 
 # now_us: wall clock in microseconds, without forking.
@@ -152,16 +161,17 @@ kmsg_since_mark() {
 			END { printf "%s", out }'
 }
 
-# expect_one_kmsg [TOKEN]: since kmsg_mark, the kernel logged one line, and
-# it names TOKEN.
+# expect_one_kmsg TOKEN: since kmsg_mark, the kernel logged one line, and
+# it names TOKEN. An empty TOKEN would match any line: it is refused.
 expect_one_kmsg() {
 	local msgs count
 
+	[ -n "${1:-}" ] || fail "expect_one_kmsg: no text to look for"
 	msgs=$(kmsg_since_mark)
 	count=$(printf '%s' "$msgs" | grep -c '^')
 	[ "$count" = 1 ] || fail "expected one kernel message, got $count: $msgs"
 	case $msgs in
-	*"${1:-}"*) ;;
+	*"$1"*) ;;
 	*) fail "kernel message '$msgs' does not name '$1'" ;;
 	esac
 }

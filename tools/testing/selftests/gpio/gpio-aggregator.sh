@@ -234,8 +234,8 @@ sysfs_malformed_rejected() {
 	agg-sim-a 4294967297|4294967297
 	agg-sim-a 18446744073709551617|18446744073709551617
 	agg-sim-a 2 agg-sim-a 5-3|5-3
-	|
-	   |
+	|no GPIO line given
+	   |no GPIO line given
 	EOF
 	sim_remove a
 	return "$bad"
@@ -742,7 +742,7 @@ configfs_mkdir_dev_name() {
 	[[ $CFS_DEV =~ ^gpio-aggregator\.[0-9]+$ ]] || fail "dev_name is '$CFS_DEV'"
 	expect_eq "live" "$(cfs_attr agg0/live)" 0
 	expect_eq "mode of dev_name" "$(stat -c %a "$AGG_CONFIGFS/agg0/dev_name")" 444
-	expect_failure write_attr gpio-aggregator.99 "$AGG_CONFIGFS/agg0/dev_name"
+	expect_errno EACCES write_attr gpio-aggregator.99 "$AGG_CONFIGFS/agg0/dev_name"
 	dev_absent "$CFS_DEV" || fail "$CFS_DEV exists before live"
 
 	cfs_new agg1
@@ -906,17 +906,13 @@ configfs_gpiochip_name_key() {
 	sim_remove a
 }
 
-# expect_live_fails NAME WHY [ERRNO]: live=1 is refused (with ERRNO, if
-# given) and nothing comes alive.
+# expect_live_fails NAME WHY ERRNO: live=1 is refused with ERRNO and nothing
+# comes alive.
 expect_live_fails() {
 	local dev
 
 	dev=$(cfs_attr "$1/dev_name")
-	if [ -n "${3:-}" ]; then
-		expect_errno "$3" write_attr 1 "$AGG_CONFIGFS/$1/live"
-	else
-		expect_failure write_attr 1 "$AGG_CONFIGFS/$1/live"
-	fi
+	expect_errno "$3" write_attr 1 "$AGG_CONFIGFS/$1/live"
 	expect_eq "live after a refused live=1 ($2)" "$(cfs_attr "$1/live")" 0
 	dev_absent "$dev" || fail "$dev exists after a refused live=1 ($2)"
 }
@@ -950,15 +946,15 @@ configfs_live_probe_errors() {
 
 	cfs_new absent
 	cfs_line absent 0 agg-absent 0
-	expect_live_fails absent "chip absent"
+	expect_live_fails absent "chip absent" ENODEV
 
 	cfs_new name
 	cfs_line name 0 agg-absent-name
-	expect_live_fails name "line name absent"
+	expect_live_fails name "line name absent" ENODEV
 
 	cfs_new range
 	cfs_line range 0 agg-sim-a 8
-	expect_live_fails range "offset out of range"
+	expect_live_fails range "offset out of range" EINVAL
 
 	spawn "$WORK/gpioset.out" gpioset --mode=signal "$a" 3=1
 	pid=$SPAWNED
@@ -999,7 +995,7 @@ configfs_busy_while_live() {
 
 	expect_errno EBUSY mkdir "$dir/line1"
 	expect_errno EBUSY rmdir "$dir/line0"
-	expect_failure rmdir "$dir"
+	expect_errno EBUSY rmdir "$dir"
 	for attr in key:agg-sim-a offset:1 name:foo active_low:1; do
 		expect_errno EBUSY write_attr "${attr#*:}" "$dir/line0/${attr%%:*}"
 	done
@@ -1011,6 +1007,7 @@ configfs_busy_while_live() {
 	must write_attr 1 "$dir/line0/offset"
 	must mkdir "$dir/line1"
 	must rmdir "$dir/line1"
+	expect_errno ENOTEMPTY rmdir "$dir"
 	cfs_remove agg0
 	sim_remove a
 }
@@ -1120,16 +1117,17 @@ configfs_sysfs_mirror_rules() {
 	mirror=_sysfs.$(agg_id "$AGG")
 	dir=$AGG_CONFIGFS/$mirror
 
-	expect_failure mkdir "$dir/line2"
-	expect_failure rmdir "$dir/line1"
-	expect_failure rmdir "$dir"
+	expect_errno EPERM mkdir "$dir/line2"
+	expect_errno EPERM rmdir "$dir/line1"
+	expect_errno EPERM rmdir "$dir"
 	expect_errno EBUSY write_attr 3 "$dir/line0/offset"
 
 	cfs_live "$mirror" 0
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip exists after live=0"
 	line_free "$(sim_chip a)" 2 || fail "line 2 busy after live=0"
-	expect_failure mkdir "$dir/line2"
-	expect_failure rmdir "$dir/line1"
+	expect_errno EPERM mkdir "$dir/line2"
+	expect_errno EPERM rmdir "$dir/line1"
+	expect_errno EPERM rmdir "$dir"
 
 	must write_attr 3 "$dir/line0/offset"
 	must write_attr renamed "$dir/line1/name"
@@ -1164,12 +1162,10 @@ configfs_sysfs_mirror_deferred() {
 configfs_unload_refused() {
 	sim_create a 8 agg-sim-a
 	cfs_new agg0
-	expect_failure rmmod "$AGG_MODULE"
-	module_loaded "$AGG_MODULE" || fail "module unloaded with agg0 in configfs"
+	expect_rmmod_refused "$AGG_MODULE"
 	cfs_line agg0 0 agg-sim-a 0
 	cfs_live agg0 1
-	expect_failure rmmod "$AGG_MODULE"
-	module_loaded "$AGG_MODULE" || fail "module unloaded with agg0 live"
+	expect_rmmod_refused "$AGG_MODULE"
 	dev_has_chip "$CFS_DEV" || fail "agg0 lost its chip"
 	cfs_remove agg0
 	must rmmod "$AGG_MODULE"
