@@ -552,26 +552,34 @@ DOC=${GPIO_AGGREGATOR_DOC:-$BASE_DIR/../../../../Documentation/admin-guide/gpio/
 # doc_extract: write the body of every marked block of the guide,
 # unindented, to $WORK/doc/example:NAME or $WORK/doc/output:NAME; once a
 # run, with one awk (a program costs 0.1 s to start on the debug kernel).
+# A marked block may be indented (in a list item): its body is what is
+# indented more than its directive.
 doc_extract() {
 	[ -d "$WORK/doc" ] && return 0
 	mkdir "$WORK/doc" || return 1
 	awk -v dir="$WORK/doc" '
-		/^\.\. example: / || /^\.\. example output: / {
+		function indent(s) { match(s, /^ */); return RLENGTH }
+		/^ *\.\. example: / || /^ *\.\. example output: / {
 			if (file != "")
 				close(file)
 			file = dir "/" (NF == 3 ? "example:" : "output:") $NF
 			state = 1
+			outer = indent($0)
 			next
 		}
-		state == 1 && /^\.\. code-block::/ { state = 2; body = 0; blank = 0; next }
+		state == 1 && /^ *\.\. code-block::/ && indent($0) == outer {
+			state = 2; body = 0; blank = 0; next
+		}
 		state == 1 && NF { state = 0; next }
-		state == 2 && !body && /^ +:[a-z-]+:/ { next }
 		state == 2 && !NF { if (body) blank++; next }
-		state == 2 && /^ / {
-			if (!body) { match($0, /^ +/); indent = RLENGTH }
+		state == 2 && indent($0) > outer {
+			if (!body && $1 ~ /^:[a-z-]+:/)
+				next
+			if (!body)
+				inner = indent($0)
 			for (; blank > 0; blank--)
 				print "" > file
-			print substr($0, indent + 1) > file
+			print substr($0, inner + 1) > file
 			body = 1
 			next
 		}

@@ -43,16 +43,29 @@ sysfs_attribute_modes() {
 	expect_eq "mode of delete_device" "$(stat -c %a "$DELETE_DEVICE")" 200
 }
 
-# doc_examples_all_run: every shell example of the guide is marked as one
-# and run by a case of this script (doc_example NAME), every output of one
-# is checked (doc_output NAME), and no code hides in a literal block
-# without a language. One awk reads the script, then the guide.
+# doc_examples_all_run: every shell block of the guide, at any indentation
+# (list items included), is either an example that a case of this script
+# runs (".. example: NAME" before it, doc_example NAME here), an example
+# that the VM test runs (NAME starting with "vm-": harness/vm.sh runs
+# those), or a transcript that is not to be run (".. transcript: NAME"
+# before it); every output of an example is checked (doc_output NAME); and
+# no code hides in a literal block without a language. A shell block is
+# one in a shell language, or one whose first line is a shell prompt ("$ "
+# or "# "), whatever its language. One awk reads the script, then the guide.
 doc_examples_all_run() {
 	local problems line
 
 	[ -f "$DOC" ] || fail "no admin guide at $DOC"
 	problems=$(awk '
-		function problem(msg) { printf "line %d: %s\n", FNR, msg }
+		function problem_at(n, msg) { printf "line %d: %s\n", n, msg }
+		function problem(msg) { problem_at(FNR, msg) }
+		function indent(s) { match(s, /^ */); return RLENGTH }
+		# A shell block at line N: MARKED says whether an example or
+		# transcript comment comes right before it.
+		function shell_block(n, marked) {
+			if (!marked)
+				problem_at(n, "shell block, neither an example nor a transcript")
+		}
 		FNR == NR {
 			if ($1 == "doc_example" && NF == 2)
 				used["example " $2] = 1
@@ -65,20 +78,38 @@ doc_examples_all_run() {
 			}
 			next
 		}
-		/^\.\. example: / || /^\.\. example output: / {
+		pending && NF && !/^ *:[a-z-]+:/ {
+			if (indent($0) > pending_indent && ($1 ~ /^[$#]$/ || $1 ~ /^#!/))
+				shell_block(pending, pending_marked)
+			pending = 0
+		}
+		/^ *\.\. (example|example output|transcript): / {
 			name = $NF
-			what = NF == 3 ? "example " name : "output " name
+			if ($2 == "transcript:")
+				what = "transcript " name
+			else if (NF == 3)
+				what = "example " name
+			else
+				what = "output " name
 			if (seen[what]++)
 				problem("a second " what)
-			if (!(what in used))
+			if (what ~ /^(example|output) / && !(what in used) &&
+			    name !~ /^vm-/)
 				problem("no test case runs or checks " what)
 		}
-		/^\.\. (code-block|code|sourcecode)::/ {
-			if ($3 == "")
+		/^ *\.\. (code-block|code|sourcecode)::/ {
+			lang = $3
+			marked = prev ~ /^ *\.\. (example|transcript): [a-z0-9-]+$/ &&
+				 indent(prev) == indent($0)
+			if (lang == "")
 				problem("code block without a language")
-			else if ($3 ~ /^(sh|bash|shell|console|shell-session|sh-session|zsh)$/ &&
-				 prev !~ /^\.\. example: [a-z0-9-]+$/)
-				problem("shell example, not marked")
+			else if (lang ~ /^(sh|bash|shell|console|shell-session|sh-session|zsh)$/)
+				shell_block(FNR, marked)
+			else {
+				pending = FNR
+				pending_indent = indent($0)
+				pending_marked = marked
+			}
 		}
 		/::$/ && !/^ *\.\. [a-z-]+::$/ {
 			problem("literal block without a language (use code-block)")
