@@ -23,7 +23,7 @@ PLATFORM_DEVICES=/sys/bus/platform/devices
 DT_SIM_DEVICE=gpio-sim-dt
 SIM_DRIVER=/sys/bus/platform/drivers/gpio-sim
 DT_SIM_LABEL=dt-sim
-DT_CONSUMERS="door slow-door inverted-door"
+DT_CONSUMERS="door slow-door inverted-door second-slow-door no-gpios"
 
 # Upper bound, in seconds, of every wait for a condition.
 TIMEOUT=${GPIO_AGGREGATOR_TIMEOUT:-10}
@@ -174,6 +174,16 @@ expect_one_kmsg() {
 	*"$1"*) ;;
 	*) fail "kernel message '$msgs' does not name '$1'" ;;
 	esac
+}
+
+# expect_kmsg_line LINE: since kmsg_mark, the kernel logged LINE, whole,
+# once (among other lines).
+expect_kmsg_line() {
+	local msgs
+
+	msgs=$(kmsg_since_mark)
+	[ "$(grep -cxF "$1" <<< "$msgs")" = 1 ] ||
+		fail "expected the kernel line '$1' once, got: $msgs"
 }
 
 # expect_refused ERRNO TOKEN CMD...: CMD fails with ERRNO, and the kernel

@@ -291,15 +291,70 @@ sysfs_malformed_uses_no_id() {
 	sim_remove a
 }
 
-sysfs_deferred_probe() {
-	agg_new "agg-late 1,0 agg-late-line"
-	[ ! -e "$PLATFORM_DEVICES/$AGG/driver" ] || fail "$AGG bound without its chip"
-	dev_has_chip "$AGG" && fail "$AGG has a chip without its parent chip"
+# deferred_reason DEV: the reason that /sys/kernel/debug/devices_deferred
+# gives for platform device DEV; fails when DEV is not there.
+deferred_reason() {
+	awk -F '\t' -v dev="$1" '
+		$1 == dev { sub(/^[^\t]*\t/, ""); print; found = 1 }
+		END { exit !found }' /sys/kernel/debug/devices_deferred
+}
 
-	sim_create late 4 agg-late - - - agg-late-line
-	agg_chip "$AGG"
+# expect_deferred DEV REASON: DEV waits in deferred probe, and
+# devices_deferred gives REASON for it, after the driver's name, as the
+# guide says.
+expect_deferred() {
+	wait_for "$TIMEOUT" deferred_reason "$1" > /dev/null ||
+		fail "$1 not in devices_deferred: $(cat /sys/kernel/debug/devices_deferred)"
+	expect_eq "reason of $1 in devices_deferred" "$(deferred_reason "$1")" \
+		"$AGG_MODULE: $2"
+}
+
+# expect_kmsg_is TEXT: since kmsg_mark, the kernel logged exactly TEXT, one
+# line.
+expect_kmsg_is() {
+	expect_eq "kernel log" "$(kmsg_since_mark)" "$1"
+}
+
+# The messages about a refused description quote at most 64 bytes of a
+# token, a quoted one included (its quotes are not part of it), and of the
+# description.
+sysfs_malformed_cut() {
+	local long=
+
+	while [ "${#long}" -lt 100 ]; do
+		long+="Door Lock "
+	done
+	kmsg_mark
+	expect_errno EINVAL write_attr "\"$long\" 5-3" "$NEW_DEVICE"
+	expect_kmsg_is "gpio_aggregator: invalid GPIO offset '5-3' in '${long:0:64} 5-3'"
+	kmsg_mark
+	expect_errno EINVAL write_attr "x${long// /}\"\"" "$NEW_DEVICE"
+	expect_kmsg_is "gpio_aggregator: quote inside GPIO line spec token '$(printf '%.64s' "x${long// /}\"\"")'"
+	kmsg_mark
+	expect_errno EINVAL write_attr "\"$long" "$NEW_DEVICE"
+	expect_kmsg_is "gpio_aggregator: unbalanced quote in '\"${long:0:63}'"
+	expect_eq "devices" "$(agg_devices)" ""
+}
+
+sysfs_deferred_probe() {
+	local first named
+
+	agg_new "agg-late 1,0 agg-late-line"
+	first=$AGG
+	[ ! -e "$PLATFORM_DEVICES/$first/driver" ] || fail "$first bound without its chip"
+	dev_has_chip "$first" && fail "$first has a chip without its parent chip"
+	expect_deferred "$first" "line0: cannot get GPIO 1 of 'agg-late'"
+	agg_new "agg-late-name"
+	named=$AGG
+	expect_deferred "$named" "line0: cannot get GPIO 'agg-late-name'"
+
+	sim_create late 4 agg-late - - agg-late-name agg-late-line
+	agg_chip "$first"
 	expect_line_map "$CHIP" late:1 late:0 late:3
-	agg_delete "$AGG"
+	agg_chip "$named"
+	expect_line_map "$CHIP" late:2
+	agg_delete "$named"
+	agg_delete "$first"
 	sim_remove late
 }
 
@@ -925,6 +980,52 @@ configfs_line_name_key() {
 	sim_remove a
 }
 
+# White space around a key and a name is dropped: the line is found, and
+# gets the name.
+configfs_key_name_trimmed() {
+	local dir=$AGG_CONFIGFS/agg0
+
+	sim_create a 8 agg-sim-a - - - agg-cfs-trimmed
+	cfs_new agg0
+	must mkdir "$dir/line0" "$dir/line1"
+	must write_attr $' \t agg-sim-a \t ' "$dir/line0/key"
+	must write_attr 6 "$dir/line0/offset"
+	must write_attr $'\t  reset  ' "$dir/line0/name"
+	must write_attr "  agg-cfs-trimmed  " "$dir/line1/key"
+	must write_attr $' enable\t' "$dir/line1/name"
+	expect_eq "line0 key" "$(cfs_attr agg0/line0/key)" agg-sim-a
+	expect_eq "line0 name" "$(cfs_attr agg0/line0/name)" reset
+	expect_eq "line1 key" "$(cfs_attr agg0/line1/key)" agg-cfs-trimmed
+	expect_eq "line1 name" "$(cfs_attr agg0/line1/name)" enable
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_eq "name of line 0" "$(line_name "$CHIP" 0)" reset
+	expect_eq "name of line 1" "$(line_name "$CHIP" 1)" enable
+	expect_line_map "$CHIP" a:6 a:3
+	cfs_remove agg0
+	sim_remove a
+}
+
+# A chip named by its device name (gpiochipN) whose label another chip
+# has too: the line cannot be looked up for sure, live=1 is refused.
+configfs_label_not_unique() {
+	local b
+
+	sim_create a 8 agg-sim-dup
+	sim_create b 8 agg-sim-dup
+	b=$(sim_chip b)
+	cfs_new agg0
+	cfs_line agg0 0 "$b" 1
+	kmsg_mark
+	expect_live_fails agg0 "label of $b not unique" EINVAL
+	expect_kmsg_line "gpio-aggregator $CFS_DEV: error -EINVAL: line0: the label of $b is not unique"
+	line_free "$(sim_chip a)" 1 || fail "line 1 of agg-sim-dup a busy after a refused live=1"
+	line_free "$b" 1 || fail "line 1 of $b busy after a refused live=1"
+	cfs_remove agg0
+	sim_remove b
+	sim_remove a
+}
+
 configfs_gpiochip_name_key() {
 	sim_create a 8 agg-sim-a
 	cfs_new agg0
@@ -1483,6 +1584,38 @@ dt_delay_ramp() {
 	dt_unbind slow-door || fail "unbinding slow-door failed"
 }
 
+# A second consumer of a gpio-delay line that slow-door holds: binding it
+# fails with EBUSY, and the delays of the line stay slow-door's.
+dt_delay_second_consumer() {
+	local us
+
+	timed_set_tool
+	dt_bind slow-door
+	agg_chip slow-door
+	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/second-slow-door/driver_override"
+	kmsg_mark
+	expect_errno EBUSY write_attr second-slow-door "$AGG_DRIVER/bind"
+	expect_kmsg_line "gpio-aggregator second-slow-door: error -EBUSY: cannot get GPIO 0"
+	dt_bound second-slow-door && fail "second-slow-door bound to a busy line"
+	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting slow failed: $us"
+	((us >= 100000)) || fail "slow rose in $us us after a second consumer, expected at least 100000"
+	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting slow failed: $us"
+	((us >= 10000)) || fail "slow fell in $us us after a second consumer, expected at least 10000"
+	dt_unbind second-slow-door || fail "clearing second-slow-door failed"
+	dt_unbind slow-door || fail "unbinding slow-door failed"
+}
+
+# A devicetree device without "gpios", handed to the aggregator: bind
+# fails with EINVAL and says why.
+dt_no_gpios() {
+	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/no-gpios/driver_override"
+	kmsg_mark
+	expect_errno EINVAL write_attr no-gpios "$AGG_DRIVER/bind"
+	expect_kmsg_line "gpio-aggregator no-gpios: error -EINVAL: no GPIO lines: no platform data and no 'gpios' property"
+	dt_bound no-gpios && fail "no-gpios bound"
+	dt_unbind no-gpios || fail "clearing no-gpios failed"
+}
+
 # expect_ramp WHAT US RAMP_US: setting a delayed line took US microseconds:
 # at least its ramp RAMP_US, and not RAMP_SLACK_US more (a slow debug
 # kernel takes a few milliseconds for the ioctl itself).
@@ -1871,9 +2004,9 @@ expect_waiter_failed() {
 sysfs_parent_goes_away() {
 	local chip
 
-	sim_create a 8 agg-sim-a
+	sim_create a 8 agg-sim-a - - - agg-gone-name
 	sim_create b 8 agg-sim-b
-	agg_new "agg-sim-a 5 agg-sim-b 1 agg-sim-a 2"
+	agg_new "agg-sim-a 5 agg-sim-b 1 agg-sim-a 2 agg-gone-name"
 	agg_chip "$AGG"
 	chip=$CHIP
 	start_waiter "$chip" 2
@@ -1881,16 +2014,18 @@ sysfs_parent_goes_away() {
 	wait_for "$TIMEOUT" grep -qx event "$WORK/wait.out" ||
 		fail "the waiter saw no edge: $(cat "$WORK/wait.out")"
 
+	kmsg_mark
 	must write_attr 0 "$SIM_CONFIGFS/a/live"
 	expect_waiter_failed
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
 	dev_absent "$AGG" && fail "$AGG went away with its parent"
+	expect_kmsg_line "gpio-aggregator $AGG: GPIO controller $(cat "$SIM_CONFIGFS/a/dev_name") is going away: unbinding until it is back"
 	expect_errno ENOENT gpioget "$chip" 0
 	line_free "$(sim_chip b)" 1 || fail "line 1 of agg-sim-b still held"
 
 	must write_attr 1 "$SIM_CONFIGFS/a/live"
 	agg_chip "$AGG"
-	expect_line_map "$CHIP" a:5 b:1 a:2
+	expect_line_map "$CHIP" a:5 b:1 a:2 a:3
 	agg_delete "$AGG"
 	expect_agg_gone "$AGG" "$CHIP"
 	sim_remove b
@@ -1920,10 +2055,12 @@ configfs_parent_goes_away() {
 	expect_eq "live with the parent back" "$(cfs_attr agg0/live)" 1
 	expect_line_map "$CHIP" a:6 a:2
 
-	# Taken down and removed while its parent is away
+	# Brought up while its parent is away: ENODEV, and it stays down.
+	# Then taken down and removed.
 	chip=$CHIP
 	must write_attr 0 "$SIM_CONFIGFS/a/live"
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
+	expect_live_fails agg0 "parent away" ENODEV
 	cfs_live agg0 0
 	must rmdir "$dir/line0" "$dir/line1" "$dir"
 	dev_absent "$CFS_DEV" || fail "$CFS_DEV outlived its configfs entry"
@@ -1942,6 +2079,7 @@ dt_parent_goes_away() {
 	expect_waiter_failed
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
 	dt_bound door && fail "door is still bound without its parent"
+	expect_deferred door "cannot get GPIO 0"
 	dt_bound gpio-delay && fail "gpio-delay is still bound without its parent"
 
 	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind"
@@ -2386,6 +2524,7 @@ group_cases() {
 		sysfs_max_offset \
 		sysfs_malformed_rejected \
 		sysfs_malformed_uses_no_id \
+		sysfs_malformed_cut \
 		sysfs_deferred_probe \
 		sysfs_delete_device_errors \
 		sysfs_delete_releases_lines \
@@ -2412,6 +2551,8 @@ group_cases() {
 		configfs_doc_example \
 		configfs_line_name_key \
 		configfs_gpiochip_name_key \
+		configfs_key_name_trimmed \
+		configfs_label_not_unique \
 		configfs_live_validation \
 		configfs_live_probe_errors \
 		configfs_busy_while_live \
@@ -2432,6 +2573,8 @@ group_cases() {
 		dt_door_unbind_rebind \
 		dt_delay_ramp \
 		dt_delay_active_low_parent \
+		dt_delay_second_consumer \
+		dt_no_gpios \
 		dt_parent_goes_away ;;
 	stress) echo \
 		stress_new_delete_module_reload \
