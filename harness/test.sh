@@ -133,6 +133,51 @@ vm() {
 	sh "$HARNESS/vm.sh"
 }
 
+# counted: what the results of each step are. A result of the debug or
+# Debian kernel is a repeat when the same KUnit case or selftest case (its
+# name without the step and KTAP number) ran in kunit or selftest-test;
+# the others there (kmemleak scans, DKMS, the module the kernel loads) are
+# checks of their own. check and series are static checks; harness and
+# coverage check the tests themselves; every other result is a product
+# check.
+counted() {
+	echo "What was counted (product: distinct checks of the product; repeats: the same case again on the debug or Debian kernel; static: checkers, builds, the patch series; harness: checks of the tests themselves):"
+	for f in "$RESULTS"/*; do
+		printf '%s\t%s\n' "$(basename "$f")" "$f"
+	done | awk -F '\t' '
+		function key(line) {
+			sub(/^(not ok|ok|skip) [^:]*: /, "", line)
+			sub(/^[0-9]+ /, "", line)
+			return line
+		}
+		{ step[++n] = $1; file[n] = $2 }
+		END {
+			for (i = 1; i <= n; i++)
+				if (step[i] == "kunit" || step[i] == "selftest-test") {
+					while ((getline line < file[i]) > 0)
+						base[key(line)] = 1
+					close(file[i])
+				}
+			for (i = 1; i <= n; i++) {
+				p = r = s = h = 0
+				while ((getline line < file[i]) > 0) {
+					if (step[i] ~ /^(check|series)$/)
+						s++
+					else if (step[i] ~ /^(harness|coverage)$/)
+						h++
+					else if (step[i] ~ /^(selftest-debug|kunit-debug|debian-kernel)$/ &&
+						 key(line) in base)
+						r++
+					else
+						p++
+				}
+				close(file[i])
+				printf "  %-16s %4d product, %4d repeats, %4d static, %d harness\n",
+					step[i], p, r, s, h
+			}
+		}'
+}
+
 sh "$HARNESS/overlay.sh"
 # The Debian root of the debian-kernel step (cold: 12 min, mostly downloads
 # and dpkg) is made beside the kernel builds; the step waits for it.
@@ -187,6 +232,7 @@ if [ "$failed" != 0 ] || [ "$skipped" != 0 ]; then
 	cat "$RESULTS"/* | grep -v '^ok ' | sed 's/^/  /'
 fi
 [ ! -f "$LOGS/coverage.summary" ] || sed 's/^/Coverage: /' "$LOGS/coverage.summary"
+counted
 echo "Took $(( $(date +%s) - start )) s."
 # For the cover letter of make patches: what this commit's make test gave.
 {

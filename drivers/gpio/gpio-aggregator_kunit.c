@@ -9,6 +9,8 @@
 
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
+#include <linux/dcache.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/gpio/consumer.h>
@@ -1109,8 +1111,10 @@ static struct kunit_suite aggr_fwd_suite = {
  * fault injection that /proc/<pid>/fail-nth drives (failslab for the slab,
  * fail_page_alloc for pages): they must still succeed, and the count must
  * show that no allocation was even tried. By default fault injection leaves
- * alone the allocations that may sleep: with its ignore-gfp-wait knobs set
- * to N in debugfs, these are checked too. The parent chips have as many
+ * alone the allocations that may sleep, and pages of order 0: each case
+ * sets failslab's and fail_page_alloc's ignore-gfp-wait to N and
+ * fail_page_alloc's min-order to 0 (aggr_fault_knobs_set()), so that these
+ * are caught too, in a KUnit kernel as in a module. The parent chips have as many
  * lines as gpiolib handles without allocating (GPIOLIB_FASTPATH_LIMIT), so
  * that its array calls into them do not allocate either.
  */
@@ -1204,13 +1208,110 @@ static void aggr_wide_add(struct kunit *test, struct device *dev,
 	KUNIT_ASSERT_EQ(test, devm_gpiochip_add_data(dev, gc, wide), 0);
 }
 
+/*
+ * The knobs of fault injection that make it catch every allocation. They
+ * exist in debugfs only, with no kernel parameter, and built-in tests run
+ * before userspace could write them; nor can the kernel write a debugfs
+ * file (they have no write_iter). The case sets the values that the
+ * files hold instead, found through debugfs (a debugfs file's inode
+ * points to its value), and puts the old ones back after it.
+ */
+struct aggr_fault_knob {
+	const char *dir;
+	const char *name;
+	bool is_bool;
+	u32 value;
+};
+
+static const struct aggr_fault_knob aggr_fault_knobs[] = {
+	{ "failslab", "ignore-gfp-wait", true, 0 },
+	{ "fail_page_alloc", "ignore-gfp-wait", true, 0 },
+	{ "fail_page_alloc", "min-order", false, 0 },
+};
+
+/**
+ * struct aggr_fault_saved - a knob of fault injection and its old value
+ * @knob: the knob
+ * @data: the value the debugfs file holds
+ * @old: its value before the case
+ */
+struct aggr_fault_saved {
+	const struct aggr_fault_knob *knob;
+	void *data;
+	u32 old;
+};
+
+static void aggr_fault_knob_restore(void *arg)
+{
+	struct aggr_fault_saved *saved = arg;
+
+	if (saved->knob->is_bool)
+		WRITE_ONCE(*(bool *)saved->data, saved->old);
+	else
+		WRITE_ONCE(*(u32 *)saved->data, saved->old);
+}
+
+/* The value behind debugfs file @name of directory @dir, or NULL */
+static void *aggr_fault_knob_data(const char *dir, const char *name)
+{
+	struct dentry *parent, *file;
+	void *data = NULL;
+
+	parent = debugfs_lookup(dir, NULL);
+	if (IS_ERR_OR_NULL(parent))
+		return NULL;
+
+	file = debugfs_lookup(name, parent);
+	if (!IS_ERR_OR_NULL(file)) {
+		data = d_inode(file)->i_private;
+		dput(file);
+	}
+	dput(parent);
+
+	return data;
+}
+
+static void aggr_fault_knobs_set(struct kunit *test)
+{
+	const struct aggr_fault_knob *knob;
+	struct aggr_fault_saved *saved;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(aggr_fault_knobs); i++) {
+		knob = &aggr_fault_knobs[i];
+		saved = kunit_kzalloc(test, sizeof(*saved), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, saved);
+		saved->knob = knob;
+		saved->data = aggr_fault_knob_data(knob->dir, knob->name);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, saved->data,
+					  "no %s/%s in debugfs", knob->dir,
+					  knob->name);
+
+		if (knob->is_bool) {
+			saved->old = READ_ONCE(*(bool *)saved->data);
+			WRITE_ONCE(*(bool *)saved->data, knob->value);
+		} else {
+			saved->old = READ_ONCE(*(u32 *)saved->data);
+			WRITE_ONCE(*(u32 *)saved->data, knob->value);
+		}
+		KUNIT_ASSERT_EQ(test,
+				kunit_add_action_or_reset(test,
+							  aggr_fault_knob_restore,
+							  saved),
+				0);
+	}
+}
+
 static int aggr_alloc_test_init(struct kunit *test)
 {
 	struct device *provider;
 	unsigned int i;
 
-	if (!IS_ENABLED(CONFIG_FAILSLAB) || !IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC))
-		kunit_skip(test, "needs CONFIG_FAILSLAB and CONFIG_FAIL_PAGE_ALLOC");
+	if (!IS_ENABLED(CONFIG_FAILSLAB) || !IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC) ||
+	    !IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS))
+		kunit_skip(test, "needs FAILSLAB, FAIL_PAGE_ALLOC and FAULT_INJECTION_DEBUG_FS");
+
+	aggr_fault_knobs_set(test);
 
 	provider = kunit_device_register(test, "wide-provider");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, provider);

@@ -23,7 +23,7 @@ PLATFORM_DEVICES=/sys/bus/platform/devices
 DT_SIM_DEVICE=gpio-sim-dt
 SIM_DRIVER=/sys/bus/platform/drivers/gpio-sim
 DT_SIM_LABEL=dt-sim
-DT_CONSUMERS="door slow-door inverted-door"
+DT_CONSUMERS="door slow-door inverted-door second-slow-door no-gpios"
 
 # Upper bound, in seconds, of every wait for a condition.
 TIMEOUT=${GPIO_AGGREGATOR_TIMEOUT:-10}
@@ -90,11 +90,20 @@ expect_errno() {
 	esac
 }
 
-# expect_failure CMD...: CMD must fail, whatever the error.
-expect_failure() {
-	if "$@" > /dev/null 2>&1; then
-		fail "'$*' succeeded, expected a failure"
+# expect_rmmod_refused MODULE: rmmod refuses to unload MODULE because it is
+# in use (kmod's rmmod says so, and fails with EBUSY, when the module's
+# reference count is not 0), and MODULE stays loaded.
+expect_rmmod_refused() {
+	local out
+
+	if out=$(rmmod "$1" 2>&1); then
+		fail "rmmod $1 succeeded, expected it to be refused (in use)"
 	fi
+	case $out in
+	*"Module ${1//-/_} is in use"*) ;;
+	*) fail "rmmod $1 failed with '$out', expected 'Module ${1//-/_} is in use'" ;;
+	esac
+	module_loaded "$1" || fail "$1 unloaded although rmmod failed"
 }
 
 # now_us: wall clock in microseconds, without forking.
@@ -152,18 +161,29 @@ kmsg_since_mark() {
 			END { printf "%s", out }'
 }
 
-# expect_one_kmsg [TOKEN]: since kmsg_mark, the kernel logged one line, and
-# it names TOKEN.
+# expect_one_kmsg TOKEN: since kmsg_mark, the kernel logged one line, and
+# it names TOKEN. An empty TOKEN would match any line: it is refused.
 expect_one_kmsg() {
 	local msgs count
 
+	[ -n "${1:-}" ] || fail "expect_one_kmsg: no text to look for"
 	msgs=$(kmsg_since_mark)
 	count=$(printf '%s' "$msgs" | grep -c '^')
 	[ "$count" = 1 ] || fail "expected one kernel message, got $count: $msgs"
 	case $msgs in
-	*"${1:-}"*) ;;
+	*"$1"*) ;;
 	*) fail "kernel message '$msgs' does not name '$1'" ;;
 	esac
+}
+
+# expect_kmsg_line LINE: since kmsg_mark, the kernel logged LINE, whole,
+# once (among other lines).
+expect_kmsg_line() {
+	local msgs
+
+	msgs=$(kmsg_since_mark)
+	[ "$(grep -cxF "$1" <<< "$msgs")" = 1 ] ||
+		fail "expected the kernel line '$1' once, got: $msgs"
 }
 
 # expect_refused ERRNO TOKEN CMD...: CMD fails with ERRNO, and the kernel
@@ -542,26 +562,34 @@ DOC=${GPIO_AGGREGATOR_DOC:-$BASE_DIR/../../../../Documentation/admin-guide/gpio/
 # doc_extract: write the body of every marked block of the guide,
 # unindented, to $WORK/doc/example:NAME or $WORK/doc/output:NAME; once a
 # run, with one awk (a program costs 0.1 s to start on the debug kernel).
+# A marked block may be indented (in a list item): its body is what is
+# indented more than its directive.
 doc_extract() {
 	[ -d "$WORK/doc" ] && return 0
 	mkdir "$WORK/doc" || return 1
 	awk -v dir="$WORK/doc" '
-		/^\.\. example: / || /^\.\. example output: / {
+		function indent(s) { match(s, /^ */); return RLENGTH }
+		/^ *\.\. example: / || /^ *\.\. example output: / {
 			if (file != "")
 				close(file)
 			file = dir "/" (NF == 3 ? "example:" : "output:") $NF
 			state = 1
+			outer = indent($0)
 			next
 		}
-		state == 1 && /^\.\. code-block::/ { state = 2; body = 0; blank = 0; next }
+		state == 1 && /^ *\.\. code-block::/ && indent($0) == outer {
+			state = 2; body = 0; blank = 0; next
+		}
 		state == 1 && NF { state = 0; next }
-		state == 2 && !body && /^ +:[a-z-]+:/ { next }
 		state == 2 && !NF { if (body) blank++; next }
-		state == 2 && /^ / {
-			if (!body) { match($0, /^ +/); indent = RLENGTH }
+		state == 2 && indent($0) > outer {
+			if (!body && $1 ~ /^:[a-z-]+:/)
+				next
+			if (!body)
+				inner = indent($0)
 			for (; blank > 0; blank--)
 				print "" > file
-			print substr($0, indent + 1) > file
+			print substr($0, inner + 1) > file
 			body = 1
 			next
 		}

@@ -43,16 +43,29 @@ sysfs_attribute_modes() {
 	expect_eq "mode of delete_device" "$(stat -c %a "$DELETE_DEVICE")" 200
 }
 
-# doc_examples_all_run: every shell example of the guide is marked as one
-# and run by a case of this script (doc_example NAME), every output of one
-# is checked (doc_output NAME), and no code hides in a literal block
-# without a language. One awk reads the script, then the guide.
+# doc_examples_all_run: every shell block of the guide, at any indentation
+# (list items included), is either an example that a case of this script
+# runs (".. example: NAME" before it, doc_example NAME here), an example
+# that the VM test runs (NAME starting with "vm-": harness/vm.sh runs
+# those), or a transcript that is not to be run (".. transcript: NAME"
+# before it); every output of an example is checked (doc_output NAME); and
+# no code hides in a literal block without a language. A shell block is
+# one in a shell language, or one whose first line is a shell prompt ("$ "
+# or "# "), whatever its language. One awk reads the script, then the guide.
 doc_examples_all_run() {
 	local problems line
 
 	[ -f "$DOC" ] || fail "no admin guide at $DOC"
 	problems=$(awk '
-		function problem(msg) { printf "line %d: %s\n", FNR, msg }
+		function problem_at(n, msg) { printf "line %d: %s\n", n, msg }
+		function problem(msg) { problem_at(FNR, msg) }
+		function indent(s) { match(s, /^ */); return RLENGTH }
+		# A shell block at line N: MARKED says whether an example or
+		# transcript comment comes right before it.
+		function shell_block(n, marked) {
+			if (!marked)
+				problem_at(n, "shell block, neither an example nor a transcript")
+		}
 		FNR == NR {
 			if ($1 == "doc_example" && NF == 2)
 				used["example " $2] = 1
@@ -65,20 +78,38 @@ doc_examples_all_run() {
 			}
 			next
 		}
-		/^\.\. example: / || /^\.\. example output: / {
+		pending && NF && !/^ *:[a-z-]+:/ {
+			if (indent($0) > pending_indent && ($1 ~ /^[$#]$/ || $1 ~ /^#!/))
+				shell_block(pending, pending_marked)
+			pending = 0
+		}
+		/^ *\.\. (example|example output|transcript): / {
 			name = $NF
-			what = NF == 3 ? "example " name : "output " name
+			if ($2 == "transcript:")
+				what = "transcript " name
+			else if (NF == 3)
+				what = "example " name
+			else
+				what = "output " name
 			if (seen[what]++)
 				problem("a second " what)
-			if (!(what in used))
+			if (what ~ /^(example|output) / && !(what in used) &&
+			    name !~ /^vm-/)
 				problem("no test case runs or checks " what)
 		}
-		/^\.\. (code-block|code|sourcecode)::/ {
-			if ($3 == "")
+		/^ *\.\. (code-block|code|sourcecode)::/ {
+			lang = $3
+			marked = prev ~ /^ *\.\. (example|transcript): [a-z0-9-]+$/ &&
+				 indent(prev) == indent($0)
+			if (lang == "")
 				problem("code block without a language")
-			else if ($3 ~ /^(sh|bash|shell|console|shell-session|sh-session|zsh)$/ &&
-				 prev !~ /^\.\. example: [a-z0-9-]+$/)
-				problem("shell example, not marked")
+			else if (lang ~ /^(sh|bash|shell|console|shell-session|sh-session|zsh)$/)
+				shell_block(FNR, marked)
+			else {
+				pending = FNR
+				pending_indent = indent($0)
+				pending_marked = marked
+			}
 		}
 		/::$/ && !/^ *\.\. [a-z-]+::$/ {
 			problem("literal block without a language (use code-block)")
@@ -234,8 +265,8 @@ sysfs_malformed_rejected() {
 	agg-sim-a 4294967297|4294967297
 	agg-sim-a 18446744073709551617|18446744073709551617
 	agg-sim-a 2 agg-sim-a 5-3|5-3
-	|
-	   |
+	|no GPIO line given
+	   |no GPIO line given
 	EOF
 	sim_remove a
 	return "$bad"
@@ -260,15 +291,70 @@ sysfs_malformed_uses_no_id() {
 	sim_remove a
 }
 
-sysfs_deferred_probe() {
-	agg_new "agg-late 1,0 agg-late-line"
-	[ ! -e "$PLATFORM_DEVICES/$AGG/driver" ] || fail "$AGG bound without its chip"
-	dev_has_chip "$AGG" && fail "$AGG has a chip without its parent chip"
+# deferred_reason DEV: the reason that /sys/kernel/debug/devices_deferred
+# gives for platform device DEV; fails when DEV is not there.
+deferred_reason() {
+	awk -F '\t' -v dev="$1" '
+		$1 == dev { sub(/^[^\t]*\t/, ""); print; found = 1 }
+		END { exit !found }' /sys/kernel/debug/devices_deferred
+}
 
-	sim_create late 4 agg-late - - - agg-late-line
-	agg_chip "$AGG"
+# expect_deferred DEV REASON: DEV waits in deferred probe, and
+# devices_deferred gives REASON for it, after the driver's name, as the
+# guide says.
+expect_deferred() {
+	wait_for "$TIMEOUT" deferred_reason "$1" > /dev/null ||
+		fail "$1 not in devices_deferred: $(cat /sys/kernel/debug/devices_deferred)"
+	expect_eq "reason of $1 in devices_deferred" "$(deferred_reason "$1")" \
+		"$AGG_MODULE: $2"
+}
+
+# expect_kmsg_is TEXT: since kmsg_mark, the kernel logged exactly TEXT, one
+# line.
+expect_kmsg_is() {
+	expect_eq "kernel log" "$(kmsg_since_mark)" "$1"
+}
+
+# The messages about a refused description quote at most 64 bytes of a
+# token, a quoted one included (its quotes are not part of it), and of the
+# description.
+sysfs_malformed_cut() {
+	local long=
+
+	while [ "${#long}" -lt 100 ]; do
+		long+="Door Lock "
+	done
+	kmsg_mark
+	expect_errno EINVAL write_attr "\"$long\" 5-3" "$NEW_DEVICE"
+	expect_kmsg_is "gpio_aggregator: invalid GPIO offset '5-3' in '${long:0:64} 5-3'"
+	kmsg_mark
+	expect_errno EINVAL write_attr "x${long// /}\"\"" "$NEW_DEVICE"
+	expect_kmsg_is "gpio_aggregator: quote inside GPIO line spec token '$(printf '%.64s' "x${long// /}\"\"")'"
+	kmsg_mark
+	expect_errno EINVAL write_attr "\"$long" "$NEW_DEVICE"
+	expect_kmsg_is "gpio_aggregator: unbalanced quote in '\"${long:0:63}'"
+	expect_eq "devices" "$(agg_devices)" ""
+}
+
+sysfs_deferred_probe() {
+	local first named
+
+	agg_new "agg-late 1,0 agg-late-line"
+	first=$AGG
+	[ ! -e "$PLATFORM_DEVICES/$first/driver" ] || fail "$first bound without its chip"
+	dev_has_chip "$first" && fail "$first has a chip without its parent chip"
+	expect_deferred "$first" "line0: cannot get GPIO 1 of 'agg-late'"
+	agg_new "agg-late-name"
+	named=$AGG
+	expect_deferred "$named" "line0: cannot get GPIO 'agg-late-name'"
+
+	sim_create late 4 agg-late - - agg-late-name agg-late-line
+	agg_chip "$first"
 	expect_line_map "$CHIP" late:1 late:0 late:3
-	agg_delete "$AGG"
+	agg_chip "$named"
+	expect_line_map "$CHIP" late:2
+	agg_delete "$named"
+	agg_delete "$first"
 	sim_remove late
 }
 
@@ -742,7 +828,7 @@ configfs_mkdir_dev_name() {
 	[[ $CFS_DEV =~ ^gpio-aggregator\.[0-9]+$ ]] || fail "dev_name is '$CFS_DEV'"
 	expect_eq "live" "$(cfs_attr agg0/live)" 0
 	expect_eq "mode of dev_name" "$(stat -c %a "$AGG_CONFIGFS/agg0/dev_name")" 444
-	expect_failure write_attr gpio-aggregator.99 "$AGG_CONFIGFS/agg0/dev_name"
+	expect_errno EACCES write_attr gpio-aggregator.99 "$AGG_CONFIGFS/agg0/dev_name"
 	dev_absent "$CFS_DEV" || fail "$CFS_DEV exists before live"
 
 	cfs_new agg1
@@ -894,6 +980,52 @@ configfs_line_name_key() {
 	sim_remove a
 }
 
+# White space around a key and a name is dropped: the line is found, and
+# gets the name.
+configfs_key_name_trimmed() {
+	local dir=$AGG_CONFIGFS/agg0
+
+	sim_create a 8 agg-sim-a - - - agg-cfs-trimmed
+	cfs_new agg0
+	must mkdir "$dir/line0" "$dir/line1"
+	must write_attr $' \t agg-sim-a \t ' "$dir/line0/key"
+	must write_attr 6 "$dir/line0/offset"
+	must write_attr $'\t  reset  ' "$dir/line0/name"
+	must write_attr "  agg-cfs-trimmed  " "$dir/line1/key"
+	must write_attr $' enable\t' "$dir/line1/name"
+	expect_eq "line0 key" "$(cfs_attr agg0/line0/key)" agg-sim-a
+	expect_eq "line0 name" "$(cfs_attr agg0/line0/name)" reset
+	expect_eq "line1 key" "$(cfs_attr agg0/line1/key)" agg-cfs-trimmed
+	expect_eq "line1 name" "$(cfs_attr agg0/line1/name)" enable
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_eq "name of line 0" "$(line_name "$CHIP" 0)" reset
+	expect_eq "name of line 1" "$(line_name "$CHIP" 1)" enable
+	expect_line_map "$CHIP" a:6 a:3
+	cfs_remove agg0
+	sim_remove a
+}
+
+# A chip named by its device name (gpiochipN) whose label another chip
+# has too: the line cannot be looked up for sure, live=1 is refused.
+configfs_label_not_unique() {
+	local b
+
+	sim_create a 8 agg-sim-dup
+	sim_create b 8 agg-sim-dup
+	b=$(sim_chip b)
+	cfs_new agg0
+	cfs_line agg0 0 "$b" 1
+	kmsg_mark
+	expect_live_fails agg0 "label of $b not unique" EINVAL
+	expect_kmsg_line "gpio-aggregator $CFS_DEV: error -EINVAL: line0: the label of $b is not unique"
+	line_free "$(sim_chip a)" 1 || fail "line 1 of agg-sim-dup a busy after a refused live=1"
+	line_free "$b" 1 || fail "line 1 of $b busy after a refused live=1"
+	cfs_remove agg0
+	sim_remove b
+	sim_remove a
+}
+
 configfs_gpiochip_name_key() {
 	sim_create a 8 agg-sim-a
 	cfs_new agg0
@@ -906,17 +1038,13 @@ configfs_gpiochip_name_key() {
 	sim_remove a
 }
 
-# expect_live_fails NAME WHY [ERRNO]: live=1 is refused (with ERRNO, if
-# given) and nothing comes alive.
+# expect_live_fails NAME WHY ERRNO: live=1 is refused with ERRNO and nothing
+# comes alive.
 expect_live_fails() {
 	local dev
 
 	dev=$(cfs_attr "$1/dev_name")
-	if [ -n "${3:-}" ]; then
-		expect_errno "$3" write_attr 1 "$AGG_CONFIGFS/$1/live"
-	else
-		expect_failure write_attr 1 "$AGG_CONFIGFS/$1/live"
-	fi
+	expect_errno "$3" write_attr 1 "$AGG_CONFIGFS/$1/live"
 	expect_eq "live after a refused live=1 ($2)" "$(cfs_attr "$1/live")" 0
 	dev_absent "$dev" || fail "$dev exists after a refused live=1 ($2)"
 }
@@ -950,15 +1078,15 @@ configfs_live_probe_errors() {
 
 	cfs_new absent
 	cfs_line absent 0 agg-absent 0
-	expect_live_fails absent "chip absent"
+	expect_live_fails absent "chip absent" ENODEV
 
 	cfs_new name
 	cfs_line name 0 agg-absent-name
-	expect_live_fails name "line name absent"
+	expect_live_fails name "line name absent" ENODEV
 
 	cfs_new range
 	cfs_line range 0 agg-sim-a 8
-	expect_live_fails range "offset out of range"
+	expect_live_fails range "offset out of range" EINVAL
 
 	spawn "$WORK/gpioset.out" gpioset --mode=signal "$a" 3=1
 	pid=$SPAWNED
@@ -999,7 +1127,7 @@ configfs_busy_while_live() {
 
 	expect_errno EBUSY mkdir "$dir/line1"
 	expect_errno EBUSY rmdir "$dir/line0"
-	expect_failure rmdir "$dir"
+	expect_errno EBUSY rmdir "$dir"
 	for attr in key:agg-sim-a offset:1 name:foo active_low:1; do
 		expect_errno EBUSY write_attr "${attr#*:}" "$dir/line0/${attr%%:*}"
 	done
@@ -1011,6 +1139,7 @@ configfs_busy_while_live() {
 	must write_attr 1 "$dir/line0/offset"
 	must mkdir "$dir/line1"
 	must rmdir "$dir/line1"
+	expect_errno ENOTEMPTY rmdir "$dir"
 	cfs_remove agg0
 	sim_remove a
 }
@@ -1120,16 +1249,17 @@ configfs_sysfs_mirror_rules() {
 	mirror=_sysfs.$(agg_id "$AGG")
 	dir=$AGG_CONFIGFS/$mirror
 
-	expect_failure mkdir "$dir/line2"
-	expect_failure rmdir "$dir/line1"
-	expect_failure rmdir "$dir"
+	expect_errno EPERM mkdir "$dir/line2"
+	expect_errno EPERM rmdir "$dir/line1"
+	expect_errno EPERM rmdir "$dir"
 	expect_errno EBUSY write_attr 3 "$dir/line0/offset"
 
 	cfs_live "$mirror" 0
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip exists after live=0"
 	line_free "$(sim_chip a)" 2 || fail "line 2 busy after live=0"
-	expect_failure mkdir "$dir/line2"
-	expect_failure rmdir "$dir/line1"
+	expect_errno EPERM mkdir "$dir/line2"
+	expect_errno EPERM rmdir "$dir/line1"
+	expect_errno EPERM rmdir "$dir"
 
 	must write_attr 3 "$dir/line0/offset"
 	must write_attr renamed "$dir/line1/name"
@@ -1164,12 +1294,10 @@ configfs_sysfs_mirror_deferred() {
 configfs_unload_refused() {
 	sim_create a 8 agg-sim-a
 	cfs_new agg0
-	expect_failure rmmod "$AGG_MODULE"
-	module_loaded "$AGG_MODULE" || fail "module unloaded with agg0 in configfs"
+	expect_rmmod_refused "$AGG_MODULE"
 	cfs_line agg0 0 agg-sim-a 0
 	cfs_live agg0 1
-	expect_failure rmmod "$AGG_MODULE"
-	module_loaded "$AGG_MODULE" || fail "module unloaded with agg0 live"
+	expect_rmmod_refused "$AGG_MODULE"
 	dev_has_chip "$CFS_DEV" || fail "agg0 lost its chip"
 	cfs_remove agg0
 	must rmmod "$AGG_MODULE"
@@ -1430,8 +1558,55 @@ timed_set() {
 	"$TIMED_SET" "$@"
 }
 
+# Timings of gpio-delay. Load on the machine only ever adds time, so what a
+# test can prove is a lower bound on each set (the ramp it waits) and an
+# ordering of the fastest of several sets: a set that waits ramp A and
+# not ramp B > A is, at its fastest, quicker than B. Each set is timed
+# RAMP_RUNS times in one process (gpio-aggregator-timed-set), alternating
+# rising and falling, and the fastest counts for the orderings.
+RAMP_RUNS=5
+
+# ramp_times CHIP OFFSET: RISE and FALL, the times of RAMP_RUNS sets of
+# the line to 1 and to 0, from 0; RISE_MIN and FALL_MIN, the fastest. The
+# line is left at 1.
+ramp_times() {
+	local values=() times i
+
+	for ((i = 0; i < RAMP_RUNS; i++)); do
+		values+=(1 0)
+	done
+	times=$(timed_set "/dev/$1" "$2" 0 "${values[@]}" 1) ||
+		fail "setting line $2 of $1 failed: $times"
+	mapfile -t times <<< "$times"
+	[ "${#times[@]}" = $((2 * RAMP_RUNS + 1)) ] ||
+		fail "timed $((2 * RAMP_RUNS + 1)) sets of line $2 of $1, got ${times[*]}"
+	RISE=() FALL=()
+	for ((i = 0; i < 2 * RAMP_RUNS; i += 2)); do
+		RISE+=("${times[i]}")
+		FALL+=("${times[i + 1]}")
+	done
+	RISE_MIN=$(printf '%s\n' "${RISE[@]}" | sort -n | head -n 1)
+	FALL_MIN=$(printf '%s\n' "${FALL[@]}" | sort -n | head -n 1)
+	note "line $2 of $1: rising ${RISE[*]} us, falling ${FALL[*]} us"
+}
+
+# expect_at_least WHAT MIN_US US...: each set took at least MIN_US.
+expect_at_least() {
+	local what=$1 min=$2 us
+
+	shift 2
+	for us; do
+		((us >= min)) || fail "$what took $us us, expected at least $min"
+	done
+}
+
+# expect_faster WHAT US BOUND_US WHY: the fastest set, US, is under BOUND_US.
+expect_faster() {
+	((${2} < ${3})) || fail "$1 took at fastest $2 us, expected less than $3 ($4)"
+}
+
 dt_delay_ramp() {
-	local us
+	local slow_fall_min
 
 	timed_set_tool
 	dt_bind slow-door
@@ -1441,34 +1616,59 @@ dt_delay_ramp() {
 
 	# Documentation example "Delayed lines: gpio-delay": the gpio-delay and
 	# slow-door nodes of harness/dts/test.dts. "slow" rises in 100 ms and
-	# falls in 10 ms.
-	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting slow failed: $us"
-	((us >= 100000)) || fail "slow rose in $us us, expected at least 100000"
+	# falls in 10 ms: each rise waits 100 ms, each fall 10 ms, and a fall
+	# does not wait the 100 ms of a rise.
+	ramp_times "$CHIP" 0
+	expect_at_least "slow rising" 100000 "${RISE[@]}"
+	expect_at_least "slow falling" 10000 "${FALL[@]}"
+	expect_faster "slow falling" "$FALL_MIN" 100000 "the rising ramp"
 	expect_sim_value dt 4 1
-	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting slow failed: $us"
-	((us >= 10000)) || fail "slow fell in $us us, expected at least 10000"
-	expect_sim_value dt 4 0
+	slow_fall_min=$FALL_MIN
 
-	# "fast" has no delay.
-	us=$(timed_set "/dev/$CHIP" 1 0 1) || fail "setting fast failed: $us"
-	((us < 100000)) || fail "fast rose in $us us, expected no delay"
+	# "fast" has no delay: at its fastest, quicker than the shortest
+	# ramp of slow, timed the same way in the same run.
+	ramp_times "$CHIP" 1
+	expect_faster "fast rising" "$RISE_MIN" "$slow_fall_min" \
+		"the fastest fall of slow, which waits 10 ms"
+	expect_faster "fast falling" "$FALL_MIN" "$slow_fall_min" \
+		"the fastest fall of slow, which waits 10 ms"
 	expect_sim_value dt 5 1
 	dt_unbind slow-door || fail "unbinding slow-door failed"
 }
 
-# expect_ramp WHAT US RAMP_US: setting a delayed line took US microseconds:
-# at least its ramp RAMP_US, and not RAMP_SLACK_US more (a slow debug
-# kernel takes a few milliseconds for the ioctl itself).
-RAMP_SLACK_US=120000
-expect_ramp() {
-	((${2} >= ${3})) || fail "$1 took $2 us, expected at least $3"
-	((${2} < ${3} + RAMP_SLACK_US)) ||
-		fail "$1 took $2 us, expected less than $(( ${3} + RAMP_SLACK_US ))"
+# A second consumer of a gpio-delay line that slow-door holds: binding it
+# fails with EBUSY, and the delays of the line stay slow-door's.
+dt_delay_second_consumer() {
+	local us
+
+	timed_set_tool
+	dt_bind slow-door
+	agg_chip slow-door
+	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/second-slow-door/driver_override"
+	kmsg_mark
+	expect_errno EBUSY write_attr second-slow-door "$AGG_DRIVER/bind"
+	expect_kmsg_line "gpio-aggregator second-slow-door: error -EBUSY: cannot get GPIO 0"
+	dt_bound second-slow-door && fail "second-slow-door bound to a busy line"
+	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting slow failed: $us"
+	((us >= 100000)) || fail "slow rose in $us us after a second consumer, expected at least 100000"
+	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting slow failed: $us"
+	((us >= 10000)) || fail "slow fell in $us us after a second consumer, expected at least 10000"
+	dt_unbind second-slow-door || fail "clearing second-slow-door failed"
+	dt_unbind slow-door || fail "unbinding slow-door failed"
+}
+
+# A devicetree device without "gpios", handed to the aggregator: bind
+# fails with EINVAL and says why.
+dt_no_gpios() {
+	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/no-gpios/driver_override"
+	kmsg_mark
+	expect_errno EINVAL write_attr no-gpios "$AGG_DRIVER/bind"
+	expect_kmsg_line "gpio-aggregator no-gpios: error -EINVAL: no GPIO lines: no platform data and no 'gpios' property"
+	dt_bound no-gpios && fail "no-gpios bound"
+	dt_unbind no-gpios || fail "clearing no-gpios failed"
 }
 
 dt_delay_active_low_parent() {
-	local us
-
 	timed_set_tool
 	dt_bound gpio-delay-inverted ||
 		fail "gpio-delay-inverted is not bound to $AGG_MODULE"
@@ -1479,13 +1679,15 @@ dt_delay_active_low_parent() {
 
 	# harness/dts/test.dts: line 6 of dt-sim, active low, rises in 30 ms
 	# and falls in 200 ms. The ramp is that of the level on line 6: a
-	# logical 0 drives it high and waits the ramp-up delay...
-	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting inverted to 0 failed: $us"
-	expect_ramp "setting inverted to 0 (line 6 rising)" "$us" 30000
-	expect_sim_value dt 6 1
-	# ... and a logical 1 drives it low and waits the ramp-down delay.
-	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting inverted to 1 failed: $us"
-	expect_ramp "setting inverted to 1 (line 6 falling)" "$us" 200000
+	# logical 0 drives it high and waits the ramp-up delay (30 ms, and not
+	# the 200 ms of the other way), a logical 1 drives it low and waits
+	# the ramp-down delay. ramp_times sets 1 then 0: FALL is line 6
+	# rising, RISE line 6 falling.
+	ramp_times "$CHIP" 0
+	expect_at_least "setting inverted to 0 (line 6 rising)" 30000 "${FALL[@]}"
+	expect_at_least "setting inverted to 1 (line 6 falling)" 200000 "${RISE[@]}"
+	expect_faster "setting inverted to 0 (line 6 rising)" "$FALL_MIN" 200000 \
+		"the ramp-down delay"
 	expect_sim_value dt 6 0
 	dt_unbind inverted-door || fail "unbinding inverted-door failed"
 }
@@ -1844,9 +2046,9 @@ expect_waiter_failed() {
 sysfs_parent_goes_away() {
 	local chip
 
-	sim_create a 8 agg-sim-a
+	sim_create a 8 agg-sim-a - - - agg-gone-name
 	sim_create b 8 agg-sim-b
-	agg_new "agg-sim-a 5 agg-sim-b 1 agg-sim-a 2"
+	agg_new "agg-sim-a 5 agg-sim-b 1 agg-sim-a 2 agg-gone-name"
 	agg_chip "$AGG"
 	chip=$CHIP
 	start_waiter "$chip" 2
@@ -1854,16 +2056,18 @@ sysfs_parent_goes_away() {
 	wait_for "$TIMEOUT" grep -qx event "$WORK/wait.out" ||
 		fail "the waiter saw no edge: $(cat "$WORK/wait.out")"
 
+	kmsg_mark
 	must write_attr 0 "$SIM_CONFIGFS/a/live"
 	expect_waiter_failed
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
 	dev_absent "$AGG" && fail "$AGG went away with its parent"
+	expect_kmsg_line "gpio-aggregator $AGG: GPIO controller $(cat "$SIM_CONFIGFS/a/dev_name") is going away: unbinding until it is back"
 	expect_errno ENOENT gpioget "$chip" 0
 	line_free "$(sim_chip b)" 1 || fail "line 1 of agg-sim-b still held"
 
 	must write_attr 1 "$SIM_CONFIGFS/a/live"
 	agg_chip "$AGG"
-	expect_line_map "$CHIP" a:5 b:1 a:2
+	expect_line_map "$CHIP" a:5 b:1 a:2 a:3
 	agg_delete "$AGG"
 	expect_agg_gone "$AGG" "$CHIP"
 	sim_remove b
@@ -1893,10 +2097,12 @@ configfs_parent_goes_away() {
 	expect_eq "live with the parent back" "$(cfs_attr agg0/live)" 1
 	expect_line_map "$CHIP" a:6 a:2
 
-	# Taken down and removed while its parent is away
+	# Brought up while its parent is away: ENODEV, and it stays down.
+	# Then taken down and removed.
 	chip=$CHIP
 	must write_attr 0 "$SIM_CONFIGFS/a/live"
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
+	expect_live_fails agg0 "parent away" ENODEV
 	cfs_live agg0 0
 	must rmdir "$dir/line0" "$dir/line1" "$dir"
 	dev_absent "$CFS_DEV" || fail "$CFS_DEV outlived its configfs entry"
@@ -1915,6 +2121,7 @@ dt_parent_goes_away() {
 	expect_waiter_failed
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
 	dt_bound door && fail "door is still bound without its parent"
+	expect_deferred door "cannot get GPIO 0"
 	dt_bound gpio-delay && fail "gpio-delay is still bound without its parent"
 
 	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind"
@@ -2359,6 +2566,7 @@ group_cases() {
 		sysfs_max_offset \
 		sysfs_malformed_rejected \
 		sysfs_malformed_uses_no_id \
+		sysfs_malformed_cut \
 		sysfs_deferred_probe \
 		sysfs_delete_device_errors \
 		sysfs_delete_releases_lines \
@@ -2385,6 +2593,8 @@ group_cases() {
 		configfs_doc_example \
 		configfs_line_name_key \
 		configfs_gpiochip_name_key \
+		configfs_key_name_trimmed \
+		configfs_label_not_unique \
 		configfs_live_validation \
 		configfs_live_probe_errors \
 		configfs_busy_while_live \
@@ -2405,6 +2615,8 @@ group_cases() {
 		dt_door_unbind_rebind \
 		dt_delay_ramp \
 		dt_delay_active_low_parent \
+		dt_delay_second_consumer \
+		dt_no_gpios \
 		dt_parent_goes_away ;;
 	stress) echo \
 		stress_new_delete_module_reload \
