@@ -20,8 +20,19 @@
  * device, the operation is timed over <iterations> in each of <repeats>
  * runs, and reading the file gives:
  *
- *	ns_per_op=<median> min=<ns> max=<ns> parent_calls=<per op>
+ *	ns_per_op=<median> min=<ns> max=<ns> parent_calls=<per op> parents=<n>
+ *	values=<ok|wrong>
+ *
+ * parent_calls counts the calls into the mock chips and parents how many
+ * of them were called, over the timed operations only.
+ *
+ * A failed operation fails the write, with the errno of the operation and
+ * a kernel message naming it. After the timing, the lines are set to two
+ * patterns and read back, and values says whether the reads gave what was
+ * set.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
@@ -61,7 +72,7 @@ static struct dentry *bench_dir;
 
 /* Serialises runs; protects bench_result */
 static DEFINE_MUTEX(bench_lock);
-static char bench_result[128];
+static char bench_result[256];
 
 static struct bench_parent *to_bench_parent(struct gpio_chip *gc)
 {
@@ -125,17 +136,6 @@ static int bench_set_multiple(struct gpio_chip *gc, unsigned long *mask,
 	p->calls++;
 	bitmap_replace(p->levels, p->levels, bits, mask, gc->ngpio);
 	return 0;
-}
-
-static unsigned long bench_parent_calls(void)
-{
-	unsigned long calls = 0;
-	unsigned int i;
-
-	for (i = 0; i < BENCH_PARENTS; i++)
-		calls += bench_parents[i].calls;
-
-	return calls;
 }
 
 static int bench_add_parents(struct device *dev)
@@ -231,7 +231,7 @@ static int bench_once(enum bench_op op, struct gpio_descs *descs,
 		ret = gpiod_get_value_cansleep(descs->desc[0]);
 		return ret < 0 ? ret : 0;
 	case OP_SET:
-		return gpiod_set_value_cansleep(descs->desc[0], i & 1), 0;
+		return gpiod_set_value_cansleep(descs->desc[0], i & 1);
 	case OP_GET_MULTIPLE:
 		return gpiod_get_array_value_cansleep(descs->ndescs, descs->desc,
 						      descs->info, values);
@@ -255,19 +255,109 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What the parents saw: calls into the mocks */
+struct bench_counts {
+	unsigned long calls[BENCH_PARENTS];
+};
+
+static void bench_snapshot(struct bench_counts *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < BENCH_PARENTS; i++)
+		c->calls[i] = bench_parents[i].calls;
+}
+
+/* Turns @now into the counts since @then; returns how many moved in @n */
+static unsigned long bench_since(unsigned long *now, const unsigned long *then,
+				 unsigned int count, unsigned int *n)
+{
+	unsigned long sum = 0;
+	unsigned int i;
+
+	*n = 0;
+	for (i = 0; i < count; i++) {
+		now[i] -= then[i];
+		sum += now[i];
+		*n += !!now[i];
+	}
+
+	return sum;
+}
+
+/* Sets @values on the lines the way @op does, and reads them back */
+static int bench_set_and_read(enum bench_op op, struct gpio_descs *descs,
+			      unsigned long *values, unsigned long *got)
+{
+	int ret;
+
+	if (op == OP_GET || op == OP_SET) {
+		ret = gpiod_set_value_cansleep(descs->desc[0],
+					       test_bit(0, values));
+		if (ret)
+			return ret;
+		ret = gpiod_get_value_cansleep(descs->desc[0]);
+		if (ret < 0)
+			return ret;
+		bitmap_zero(got, 1);
+		assign_bit(0, got, ret);
+		return 0;
+	}
+
+	ret = gpiod_set_array_value_cansleep(descs->ndescs, descs->desc,
+					     descs->info, values);
+	if (ret)
+		return ret;
+	return gpiod_get_array_value_cansleep(descs->ndescs, descs->desc,
+					      descs->info, got);
+}
+
+/*
+ * Sets the lines to a pattern and to its complement and reads each back;
+ * returns 1 when the reads gave what was set, 0 when not, or an errno.
+ */
+static int bench_check_values(enum bench_op op, struct gpio_descs *descs,
+			      unsigned long *values)
+{
+	unsigned int n = descs->ndescs, round, i;
+	int ret;
+
+	unsigned long *got __free(bitmap) = bitmap_zalloc(n, GFP_KERNEL);
+	if (!got)
+		return -ENOMEM;
+
+	for (round = 0; round < 2; round++) {
+		bitmap_zero(values, n);
+		for (i = 0; i < n; i++)
+			assign_bit(i, values, (i % 3 == 0) ^ round);
+		ret = bench_set_and_read(op, descs, values, got);
+		if (ret)
+			return ret;
+		if (!bitmap_equal(values, got, op == OP_GET || op == OP_SET ? 1 : n)) {
+			pr_err("%s: lines read back %*pb, set %*pb\n",
+			       bench_ops[op], n, got, n, values);
+			return 0;
+		}
+	}
+
+	return 1;
+}
+
 static int bench_measure(enum bench_op op, struct gpio_descs *descs,
 			 unsigned int iters, unsigned int repeats)
 {
-	unsigned long calls, *values;
+	unsigned int r, i, parents;
+	struct bench_counts then, now;
+	unsigned long calls, ops;
 	u64 ns[BENCH_MAX_REPEATS], t0;
-	unsigned int r, i;
 	int ret = 0;
 
-	values = bitmap_zalloc(descs->ndescs, GFP_KERNEL);
+	unsigned long *values __free(bitmap) = bitmap_zalloc(descs->ndescs,
+							     GFP_KERNEL);
 	if (!values)
 		return -ENOMEM;
 
-	calls = bench_parent_calls();
+	bench_snapshot(&then);
 	for (r = 0; r < repeats && !ret; r++) {
 		t0 = ktime_get_ns();
 		for (i = 0; i < iters && !ret; i++)
@@ -275,18 +365,30 @@ static int bench_measure(enum bench_op op, struct gpio_descs *descs,
 		ns[r] = ktime_get_ns() - t0;
 		cond_resched();
 	}
-	calls = bench_parent_calls() - calls;
-	bitmap_free(values);
-	if (ret)
+	bench_snapshot(&now);
+	if (ret) {
+		pr_err("%s failed on run %u: %pe\n", bench_ops[op], r,
+		       ERR_PTR(ret));
 		return ret;
+	}
+
+	ret = bench_check_values(op, descs, values);
+	if (ret < 0) {
+		pr_err("%s: setting and reading back the lines failed: %pe\n",
+		       bench_ops[op], ERR_PTR(ret));
+		return ret;
+	}
 
 	sort(ns, repeats, sizeof(*ns), bench_cmp_u64, NULL);
-	/* Per op, with two decimals for the calls */
-	calls = calls * 100 / ((unsigned long)iters * repeats);
+	/* Per op, with two decimals for the counts */
+	ops = (unsigned long)iters * repeats;
+	calls = bench_since(now.calls, then.calls, BENCH_PARENTS,
+			    &parents) * 100 / ops;
 	snprintf(bench_result, sizeof(bench_result),
-		 "ns_per_op=%llu min=%llu max=%llu parent_calls=%lu.%02lu\n",
+		 "ns_per_op=%llu min=%llu max=%llu parent_calls=%lu.%02lu parents=%u values=%s\n",
 		 div_u64(ns[repeats / 2], iters), div_u64(ns[0], iters),
-		 div_u64(ns[repeats - 1], iters), calls / 100, calls % 100);
+		 div_u64(ns[repeats - 1], iters), calls / 100, calls % 100,
+		 parents, ret ? "ok" : "wrong");
 
 	return 0;
 }

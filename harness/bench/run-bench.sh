@@ -1,8 +1,12 @@
 #!/bin/sh
 # Runs inside the test kernel for `make bench`: every case on every
 # implementation, one line per case and implementation:
-#   bench: case=<name> impl=<direct|ours|v6.12> ns_per_op=<median> min=<ns> max=<ns> parent_calls=<per op or ->
-# then the scaling figures. Tooling, not product.
+#   bench: case=<name> impl=<direct|ours|v6.12> ns_per_op=<median> min=<ns> max=<ns> parent_calls=<per op or -> parents=<n or -> values=<ok|wrong>
+# (parents: how many parent chips were called; values: whether the lines
+# read back what was set, after the timing), then the scaling figures.
+# A run that fails (an operation's error, a chardev-bench that fails)
+# prints "check: not ok <case> <impl>: <why>" and stops the benchmark.
+# Tooling, not product.
 #
 # The implementations take turns for several rounds, so that a burst of
 # load on the host hits all of them alike; a case's figures are the median
@@ -67,14 +71,24 @@ selected() {
 	esac
 }
 
+# run_failed CASE IMPL WHY: report a run that failed, and stop.
+run_failed() {
+	echo "check: not ok $1 $2: $3"
+	exit 1
+}
+
 # result CASE IMPL OP TARGET: run one in-kernel case and print its line.
 # The calls into gpio-sim are not counted.
 result() {
-	echo "$3 $ITERS $REPEATS $4" > "$RUN"
-	case $1 in
-	sim-*) echo "round: case=$1 impl=$2 $(sed 's/parent_calls=.*/parent_calls=-/' "$RUN")" ;;
-	*) echo "round: case=$1 impl=$2 $(cat "$RUN")" ;;
-	esac
+	echo "$3 $ITERS $REPEATS $4" 2> /run/bench-err > "$RUN" ||
+		run_failed "$1" "$2" "the run failed ($(cat /run/bench-err)): $(dmesg | grep gpio_agg_bench | tail -n 1)"
+	awk -v name="$1" -v impl="$2" '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		calls = f["parent_calls"]; parents = f["parents"]
+		if (name ~ /^sim-/) calls = parents = "-"
+		printf "round: case=%s impl=%s ns_per_op=%s min=%s max=%s parent_calls=%s parents=%s values=%s\n",
+			name, impl, f["ns_per_op"], f["min"], f["max"], calls, parents, f["values"]
+	}' "$RUN"
 }
 
 # kernel_case CASE IMPL OP LAYOUT N
@@ -108,8 +122,15 @@ cdev_case() {
 		chip=$(chip_dev "$agg")
 	fi
 	# shellcheck disable=SC2086
-	echo "round: case=$1 impl=$2 $("$BENCH_DIR/chardev-bench" "$chip" "$3" \
-		"$CDEV_ITERS" "$REPEATS" $offsets) parent_calls=-"
+	times=$("$BENCH_DIR/chardev-bench" "$chip" "$3" "$CDEV_ITERS" "$REPEATS" \
+		$offsets 2> /run/bench-err) ||
+		run_failed "$1" "$2" "chardev-bench failed: $(cat /run/bench-err)"
+	case $times in
+	"ns_per_op="*) ;;
+	*) run_failed "$1" "$2" "chardev-bench printed '$times'" ;;
+	esac
+	# chardev-bench checked that the lines read back what it set
+	echo "round: case=$1 impl=$2 $times parent_calls=- parents=- values=ok"
 	[ "$2" = direct ] || echo "$agg" > "$DRV/delete_device"
 }
 
@@ -134,7 +155,9 @@ cases_for() {
 }
 
 # combine: one bench: line per case and implementation from the round:
-# lines on stdin, in the order they first came.
+# lines on stdin, in the order they first came. The counts of the last
+# round are kept (they are the same in every round, or a check fails);
+# values are "wrong" when any round read back wrong values.
 combine() {
 	awk '{
 		key = $2 " " $3
@@ -142,7 +165,11 @@ combine() {
 		split($4, v, "="); med[key, ++n[key]] = v[2]
 		split($5, v, "="); if (!(key in lo) || v[2] + 0 < lo[key]) lo[key] = v[2] + 0
 		split($6, v, "="); if (!(key in hi) || v[2] + 0 > hi[key]) hi[key] = v[2] + 0
-		calls[key] = $7
+		if (calls[key] != "" && calls[key] != $7 " " $8)
+			calls[key] = "parent_calls=varied parents=varied"
+		else
+			calls[key] = $7 " " $8
+		if (vals[key] != "values=wrong") vals[key] = $9
 	}
 	END {
 		for (k = 1; k <= keys; k++) {
@@ -152,8 +179,8 @@ combine() {
 				for (j = i; j > 1 && med[key, j - 1] + 0 > med[key, j] + 0; j--) {
 					t = med[key, j]; med[key, j] = med[key, j - 1]; med[key, j - 1] = t
 				}
-			printf "bench: %s ns_per_op=%d min=%d max=%d %s\n", key,
-				med[key, int((n[key] + 1) / 2)], lo[key], hi[key], calls[key]
+			printf "bench: %s ns_per_op=%d min=%d max=%d %s %s\n", key,
+				med[key, int((n[key] + 1) / 2)], lo[key], hi[key], calls[key], vals[key]
 		}
 	}'
 }
