@@ -42,7 +42,7 @@ rc=0
 run_tee "$bench_log" sh "$HARNESS/boot.sh" \
 	"BENCH_DIR=$dir QUICK=$quick CASES='${CASES:-}' sh $HARNESS/bench/run-bench.sh" > /dev/null || rc=$?
 if [ "$rc" != 0 ]; then
-	tail -n 20 "$bench_log" >&2
+	grep -v '^check: ' "$bench_log" | tail -n 20 >&2
 	grep '^check: not ok ' "$bench_log" || true
 	die "the benchmark failed (exit $rc); log: $bench_log"
 fi

@@ -469,8 +469,9 @@ static int bench_measure(enum bench_op op, struct gpio_descs *descs,
 	}
 	bench_snapshot(&bench_now);
 	if (ret) {
-		pr_err("%s failed on run %u: %pe\n", bench_ops[op], r,
-		       ERR_PTR(ret));
+		/* r counts the failed run too: it is the run's number from 1 */
+		pr_err("%s failed in run %u of %u: %pe\n", bench_ops[op], r,
+		       repeats, ERR_PTR(ret));
 		return ret;
 	}
 

@@ -78,9 +78,13 @@ selected() {
 	esac
 }
 
+# The rounds' output goes to a file: a failure is reported on fd 3, the
+# script's own output.
+exec 3>&1
+
 # run_failed CASE IMPL WHY: report a run that failed, and stop.
 run_failed() {
-	echo "check: not ok $1 $2: $3"
+	echo "check: not ok $1 $2: $3" >&3
 	exit 1
 }
 
