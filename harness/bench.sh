@@ -7,7 +7,10 @@
 # CASES (a shell pattern, e.g. 'set_multiple-*') runs only the cases it
 # matches, with no scaling figures and no check that every case ran.
 # Prints one line per case and implementation, then a table with the
-# ratios ours/direct and v6.12/ours. Output: out/logs/bench.log.
+# ratios ours/direct and v6.12/ours, then the checks of bench/check.sh
+# (parent calls and values, counted in the kernel: "check: ok ..." or
+# "check: not ok ...", one line each; any failure fails the run).
+# Output: out/logs/bench.log.
 . "$(dirname "$0")/lib.sh"
 
 quick=0
@@ -38,11 +41,18 @@ export CONSOLE_LOG="$LOGS/console-bench.log"
 rc=0
 run_tee "$bench_log" sh "$HARNESS/boot.sh" \
 	"BENCH_DIR=$dir QUICK=$quick CASES='${CASES:-}' sh $HARNESS/bench/run-bench.sh" > /dev/null || rc=$?
-[ "$rc" = 0 ] || { tail -n 20 "$bench_log" >&2; die "the benchmark failed (exit $rc); log: $bench_log"; }
+if [ "$rc" != 0 ]; then
+	grep -v '^check: ' "$bench_log" | tail -n 20 >&2
+	grep '^check: not ok ' "$bench_log" || true
+	die "the benchmark failed (exit $rc); log: $bench_log"
+fi
 
 grep "^bench: \\|^scale: " "$bench_log"
 echo
 sh "$HARNESS/bench/table.sh" "$bench_log"
+echo
+sh "$HARNESS/bench/check.sh" "$bench_log" ||
+	die "the benchmark's counts or values are wrong (check: not ok above); log: $bench_log"
 
 [ -z "${CASES:-}" ] || exit 0
 
@@ -53,7 +63,8 @@ missing=$(awk '/^bench: / { split($2, kc, "="); split($3, ki, "=")
 		for (n = split("ours v6.12", im, " "); n; n--)
 			if (!seen[name, im[n]]) print name " " im[n] }' "$bench_log")
 [ -z "$missing" ] || die "cases missing from the benchmark: $missing; log: $bench_log"
-# 27 cases on each of the three implementations, and 2 on ours alone
+# 35 cases on each of the three implementations (8 of them over the
+# expanders), and 2 on ours alone
 cases=$(grep -c '^bench: ' "$bench_log")
-[ "$cases" = 83 ] || die "$cases benchmark lines, not 83; log: $bench_log"
+[ "$cases" = 107 ] || die "$cases benchmark lines, not 107; log: $bench_log"
 say "benchmark: $cases cases"

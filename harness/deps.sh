@@ -15,7 +15,9 @@
 # python3-sphinx (check.sh renders the admin guide with make htmldocs).
 # Inside the test kernel: kmod (modprobe), util-linux (mountpoint, setsid),
 # mount, busybox (poweroff), gpiod, udev (udevadm test of the guide's
-# udev rule in the selftests).
+# udev rule in the selftests), i2c-tools (i2cget and i2cset: the selftests'
+# expander group reads and drives the registers of the PCA9555s on
+# i2c-stub).
 # The debian-kernel and vm steps: dwarves (pahole: Debian's headers
 # make BTF for modules), and qemu-system-x86 from bookworm-backports (below).
 # make deb and the debian-kernel step: dpkg-dev (dpkg-buildpackage),
@@ -27,7 +29,7 @@ packages="
 	git sparse lcov
 	clang lld llvm coccinelle ocaml-nox shellcheck python3-ply python3-git
 	python3-sphinx
-	kmod util-linux mount busybox gpiod device-tree-compiler udev
+	kmod util-linux mount busybox gpiod device-tree-compiler udev i2c-tools
 	dwarves dpkg-dev debhelper dh-dkms lintian debootstrap
 "
 

@@ -10,6 +10,10 @@
  * all of them at once, and prints
  *
  *   ns_per_op=<median> min=<ns> max=<ns>
+ *
+ * Then sets the lines to a pattern and to its complement, and reads each
+ * back. Exits with 1, saying why on stderr, when an ioctl fails or a read
+ * does not give what was set; the line is printed only when all went well.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +72,35 @@ static int request_lines(const char *chip, char **offsets, unsigned int num)
 	return req.fd;
 }
 
+/* Sets @mask's lines to two patterns; 0 when each read gives what was set */
+static int check_values(int fd, unsigned long long mask)
+{
+	unsigned long long pattern = 0x9249249249249249ULL;
+	struct gpio_v2_line_values vals;
+	int round;
+
+	for (round = 0; round < 2; round++, pattern = ~pattern) {
+		vals.mask = mask;
+		vals.bits = pattern & mask;
+		if (ioctl(fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &vals) < 0) {
+			perror("GPIO_V2_LINE_SET_VALUES_IOCTL");
+			return -1;
+		}
+		vals.bits = 0;
+		if (ioctl(fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &vals) < 0) {
+			perror("GPIO_V2_LINE_GET_VALUES_IOCTL");
+			return -1;
+		}
+		if (vals.bits != (pattern & mask)) {
+			fprintf(stderr, "lines read back %#llx, set %#llx\n",
+				(unsigned long long)vals.bits, pattern & mask);
+			return -1;
+		}
+	}
+
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long ns[MAX_REPEATS], t0;
@@ -110,7 +143,10 @@ int main(int argc, char **argv)
 		}
 		ns[r] = now_ns() - t0;
 	}
+	ret = check_values(fd, vals.mask);
 	close(fd);
+	if (ret)
+		return 1;
 
 	qsort(ns, repeats, sizeof(*ns), cmp_ull);
 	printf("ns_per_op=%llu min=%llu max=%llu\n", ns[repeats / 2] / iters,

@@ -426,6 +426,238 @@ expect_line_map() {
 }
 
 # ---------------------------------------------------------------------------
+# I2C expanders: four PCA9555s (gpio-pca953x; 16 lines in two 8-bit banks)
+# on i2c-stub, the kernel's SMBus adapter in software, which keeps every
+# register of the addresses it answers for as last written. The driver
+# reads and writes them over SMBus; Debian's i2c-tools reach the same
+# registers through i2c-dev (-f: the driver holds the address). Registers
+# of a PCA9555: input levels 0x00 (lines 0-7) and 0x01 (8-15), outputs
+# 0x02 and 0x03. An expander's chip is labelled with its I2C device name,
+# "<bus>-00<address>", which is the key of its lines in an aggregator.
+
+EXP_ADDRS="0x20 0x21 0x22 0x23"
+EXP_BUS=
+
+# exp_bus: the number of i2c-stub's adapter.
+exp_bus() {
+	local adapter
+
+	for adapter in /sys/bus/i2c/devices/i2c-*; do
+		[ "$(cat "$adapter/name" 2>/dev/null)" = "SMBus stub driver" ] || continue
+		echo "${adapter##*-}"
+		return 0
+	done
+	return 1
+}
+
+# exp_label ADDR: the label of the expander's chip, e.g. 0-0021.
+exp_label() {
+	printf '%s-%04x\n' "$EXP_BUS" "$1"
+}
+
+# exp_chip ADDR: gpiochipN of the expander.
+exp_chip() {
+	chip_with_label "$(exp_label "$1")"
+}
+
+exp_has_chip() {
+	exp_chip "$1" > /dev/null
+}
+
+# exp_add ADDR: a PCA9555 at ADDR, with its chip registered.
+exp_add() {
+	must write_attr "pca9555 $1" "/sys/bus/i2c/devices/i2c-$EXP_BUS/new_device"
+	wait_for "$TIMEOUT" exp_has_chip "$1" ||
+		fail "the PCA9555 at $1 registered no GPIO chip"
+	expect_eq "lines of the PCA9555 at $1" "$(chip_num_lines "$(exp_chip "$1")")" 16
+}
+
+# exp_remove ADDR: delete the expander's I2C device.
+exp_remove() {
+	must write_attr "$1" "/sys/bus/i2c/devices/i2c-$EXP_BUS/delete_device"
+}
+
+# exp_load MODULE [ARG...]: load MODULE, and remember in $WORK/exp-modules
+# to unload it, if it was not loaded yet.
+exp_load() {
+	module_loaded "$1" && return 0
+	echo "$1" >> "$WORK/exp-modules"
+	must modprobe "$@"
+}
+
+# exp_modules: the modules exp_setup loaded, last first.
+exp_modules() {
+	[ ! -f "$WORK/exp-modules" ] || tac "$WORK/exp-modules"
+}
+
+# exp_setup: i2c-stub at the four addresses, a PCA9555 at each.
+exp_setup() {
+	local addr
+
+	exp_load i2c-dev
+	exp_load i2c-stub "chip_addr=$(tr ' ' , <<< "$EXP_ADDRS")"
+	exp_load gpio-pca953x
+	EXP_BUS=$(exp_bus) || fail "i2c-stub registered no adapter"
+	[ -e "/dev/i2c-$EXP_BUS" ] || fail "no /dev/i2c-$EXP_BUS for i2c-tools"
+	for addr in $EXP_ADDRS; do
+		exp_add "$addr"
+	done
+}
+
+# exp_clients: the I2C devices on i2c-stub's adapter, one a line.
+exp_clients() {
+	local bus path
+
+	bus=$(exp_bus) || return 0
+	for path in /sys/bus/i2c/devices/"$bus"-*; do
+		[ -e "$path" ] && echo "${path##*/}"
+	done
+}
+
+# exp_teardown: remove the expanders and unload the modules (best effort:
+# leftovers() reports what stays).
+exp_teardown() {
+	local bus client module
+
+	bus=$(exp_bus) || bus=
+	for client in $(exp_clients); do
+		write_attr "0x${client#*-00}" "/sys/bus/i2c/devices/i2c-$bus/delete_device"
+	done
+	for module in $(exp_modules); do
+		! module_loaded "$module" || rmmod "$module"
+	done
+	# What could not be unloaded stays listed, for leftovers()
+	[ -f "$WORK/exp-modules" ] || return 0
+	for module in $(exp_modules); do
+		! module_loaded "$module" || echo "$module"
+	done > "$WORK/exp-modules.left"
+	mv "$WORK/exp-modules.left" "$WORK/exp-modules"
+}
+
+# exp_reg ADDR REG: the register's value as i2cget prints it, e.g. 0x0f.
+exp_reg() {
+	i2cget -f -y "$EXP_BUS" "$1" "$2" 2>&1
+}
+
+# exp_reg_is ADDR REG VALUE
+exp_reg_is() {
+	[ "$(exp_reg "$1" "$2")" = "$3" ]
+}
+
+# exp_write_reg ADDR REG VALUE: write the register with i2cset.
+exp_write_reg() {
+	must i2cset -f -y "$EXP_BUS" "$1" "$2" "$3"
+}
+
+# exp_expect_reg ADDR REG VALUE: the register reaches VALUE (waits a
+# little: the value may come from a process started in the background).
+exp_expect_reg() {
+	wait_for "$TIMEOUT" exp_reg_is "$1" "$2" "$3" ||
+		fail "register $2 of the PCA9555 at $1 is $(exp_reg "$1" "$2"), expected $3"
+}
+
+# Lines of an aggregator over expanders and gpio-sim chips, for the checks
+# below, are described one word a line, in the aggregator's order:
+# "ADDR:OFFSET" for an expander line, "sim:SIM:OFFSET" for a gpio-sim
+# line; a trailing "!" marks a line the aggregator inverts (active-low).
+
+# exp_map_regs BASE MAP LEVELS: for each expander in MAP, "ADDR REG VALUE"
+# of its registers from BASE (0 inputs, 2 outputs) whose bits of the
+# mapped lines are the physical LEVELS and whose other bits are as now.
+exp_map_regs() {
+	local base=$1 i=0 word addr off v key reg bit
+	local -A regs
+	local -a values
+
+	read -r -a values <<< "$3"
+	for word in $2; do
+		v=${values[i]}
+		i=$((i + 1))
+		[[ $word == sim:* ]] && continue
+		word=${word%!}
+		addr=${word%:*}
+		off=${word#*:}
+		key="$addr $((base + off / 8))"
+		if [ -z "${regs[$key]:-}" ]; then
+			reg=$(exp_reg "$addr" $((base + off / 8))) ||
+				fail "i2cget of $addr failed: $reg"
+			regs[$key]=$((reg))
+		fi
+		bit=$((1 << (off % 8)))
+		reg=${regs[$key]}
+		regs[$key]=$(( (reg & ~bit) | (v ? bit : 0) ))
+	done
+	for key in "${!regs[@]}"; do
+		printf '%s 0x%02x 0x%02x\n' "${key% *}" "${key#* }" "${regs[$key]}"
+	done
+}
+
+# exp_expect_set CHIP MAP VALUES: gpioset sets VALUES (logical) on all lines
+# of CHIP in one request; each expander's output registers and each
+# gpio-sim line then hold them.
+exp_expect_set() {
+	local chip=$1 map=$2 i=0 word args=() levels="" pid addr reg value
+	local -a values
+
+	read -r -a values <<< "$3"
+	for word in $map; do
+		value=${values[i]}
+		args+=("$i=$value")
+		[[ $word == *! ]] && value=$((!value))
+		levels+=" $value"
+		i=$((i + 1))
+	done
+	spawn "$WORK/gpioset.out" gpioset --mode=signal "$chip" "${args[@]}"
+	pid=$SPAWNED
+	while read -r addr reg value; do
+		exp_expect_reg "$addr" "$reg" "$value"
+	done <<< "$(exp_map_regs 2 "$map" "$levels")"
+	i=0
+	read -r -a values <<< "$levels"
+	for word in $map; do
+		if [[ $word == sim:* ]]; then
+			word=${word#sim:}
+			word=${word%!}
+			expect_sim_value "${word%:*}" "${word#*:}" "${values[i]}"
+		fi
+		i=$((i + 1))
+	done
+	pid_gone "$pid" && fail "gpioset $chip ${args[*]} ended: $(cat "$WORK/gpioset.out")"
+	stop "$pid"
+}
+
+# exp_expect_get CHIP MAP LEVELS: with the expanders' input registers
+# (i2cset) and the gpio-sim pulls set to the physical LEVELS, gpioget reads
+# all lines of CHIP in one request and gets them (inverted where active-low).
+exp_expect_get() {
+	local chip=$1 map=$2 i=0 word line addr reg value want="" offsets
+	local -a levels
+
+	read -r -a levels <<< "$3"
+	offsets=$(seq -s ' ' 0 $((${#levels[@]} - 1)))
+	# Inputs first: a gpio-sim line that was an output keeps its value
+	# when its pull changes
+	# shellcheck disable=SC2086 # a list
+	must gpioget "$chip" $offsets
+	while read -r addr reg value; do
+		exp_write_reg "$addr" "$reg" "$value"
+	done <<< "$(exp_map_regs 0 "$map" "$3")"
+	for word in $map; do
+		value=${levels[i]}
+		if [[ $word == sim:* ]]; then
+			line=${word#sim:}
+			line=${line%!}
+			sim_pull "${line%:*}" "${line#*:}" \
+				"$( ((value)) && echo pull-up || echo pull-down)"
+		fi
+		[[ $word == *! ]] && value=$((!value))
+		want+=" $value"
+		i=$((i + 1))
+	done
+	expect_values "$chip" "$offsets" "${want# }"
+}
+
+# ---------------------------------------------------------------------------
 # Aggregators created through sysfs
 
 # agg_devices: names of the gpio-aggregator.N platform devices.
@@ -671,6 +903,12 @@ leftovers() {
 
 	module_loaded "$SIM_MODULE" || echo "module $SIM_MODULE not loaded"
 	module_loaded "$AGG_MODULE" || echo "module $AGG_MODULE not loaded"
+	for dev in $(exp_clients); do
+		echo "I2C device $dev on i2c-stub"
+	done
+	for dev in $(exp_modules); do
+		! module_loaded "$dev" || echo "module $dev loaded"
+	done
 	for dev in $(agg_devices); do
 		echo "device $dev"
 	done
@@ -730,4 +968,5 @@ cleanup_all() {
 	for dir in "$SIM_CONFIGFS"/*; do
 		[ -d "$dir" ] && sim_remove "${dir##*/}"
 	done 2>/dev/null
+	exp_teardown 2>/dev/null
 }

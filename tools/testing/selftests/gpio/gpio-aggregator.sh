@@ -9,13 +9,14 @@
 # booted with harness/dts/test.dts and is skipped without a devicetree; its
 # dt_door_bind case needs udevadm. The cases that run the admin guide's
 # examples need the guide, found from this directory in the kernel tree
-# (or at $GPIO_AGGREGATOR_DOC).
+# (or at $GPIO_AGGREGATOR_DOC). The "expander" group needs the i2c-stub,
+# i2c-dev and gpio-pca953x modules and i2c-tools (i2cget, i2cset).
 #
 # Usage: gpio-aggregator.sh [-l] [GROUP|CASE...]
 #   GROUP is sysfs, forward, configfs, devicetree, stress, malformed,
-#   permissions or concurrency; CASE is a test case name or a glob matching
-#   names. Without arguments, the words of $GPIO_AGGREGATOR_TESTS select,
-#   and without those every case runs.
+#   permissions, concurrency or expander; CASE is a test case name or a
+#   glob matching names. Without arguments, the words of
+#   $GPIO_AGGREGATOR_TESTS select, and without those every case runs.
 #   -l lists the groups and their cases.
 #
 # The cases that run the examples of
@@ -2549,9 +2550,169 @@ concurrency_everything_at_once() {
 }
 
 # ===========================================================================
+# expander: aggregators over real I2C expanders, PCA9555s of gpio-pca953x
+# on i2c-stub (exp_setup), whose registers i2cget and i2cset read and
+# write; the aggregator reaches each expander with one sleeping call per
+# operation, under its regmap and i2c locks.
+
+# exp_interleaved: four lines of each expander, interleaved, with two
+# gpio-sim lines among them: EXP_SPEC for new_device and EXP_MAP for the
+# checks. Needs exp_setup and the gpio-sim chip "s".
+exp_interleaved() {
+	local l0 l1 l2 l3
+
+	l0=$(exp_label 0x20) l1=$(exp_label 0x21) l2=$(exp_label 0x22) l3=$(exp_label 0x23)
+	EXP_SPEC="$l0 0 $l1 0 $l2 0 $l3 0 agg-sim-s 0 $l0 9 $l1 9 $l2 9 $l3 9 agg-sim-s 1 $l0 15 $l1 7 $l2 8 $l3 1 $l0 3 $l1 12"
+	EXP_MAP="0x20:0 0x21:0 0x22:0 0x23:0 sim:s:0 0x20:9 0x21:9 0x22:9 0x23:9 sim:s:1 0x20:15 0x21:7 0x22:8 0x23:1 0x20:3 0x21:12"
+}
+
+expander_sysfs_interleaved() {
+	exp_setup
+	sim_create s 8 agg-sim-s
+	exp_interleaved
+	agg_new "$EXP_SPEC"
+	agg_chip "$AGG"
+	expect_eq "lines" "$(chip_num_lines "$CHIP")" 16
+	exp_expect_set "$CHIP" "$EXP_MAP" "1 0 1 1 0 0 1 0 1 1 1 0 0 1 1 0"
+	exp_expect_set "$CHIP" "$EXP_MAP" "0 1 0 0 1 1 0 1 0 0 0 1 1 0 0 1"
+	exp_expect_set "$CHIP" "$EXP_MAP" "1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"
+	exp_expect_get "$CHIP" "$EXP_MAP" "1 0 0 1 1 0 1 1 0 0 1 0 1 0 1 1"
+	exp_expect_get "$CHIP" "$EXP_MAP" "0 1 1 0 0 1 0 0 1 1 0 1 0 1 0 0"
+	agg_delete "$AGG"
+	expect_agg_gone "$AGG" "$CHIP"
+	sim_remove s
+	exp_teardown
+}
+
+# Grouped: four lines of each expander in a row, then two gpio-sim lines;
+# some of them active-low.
+expander_configfs_grouped() {
+	local i=0 word key map="" l
+
+	exp_setup
+	sim_create s 8 agg-sim-s
+	cfs_new agg0
+	for word in 0x20:0 0x20:1! 0x20:8 0x20:15 0x21:4 0x21:5 0x21:6! 0x21:7 \
+		    0x22:8 0x22:9 0x22:10 0x22:11! 0x23:0! 0x23:13 0x23:14 0x23:2 \
+		    sim:s:2 sim:s:3!; do
+		l=
+		[[ $word == *! ]] && l=1
+		key=${word%!}
+		if [[ $key == sim:* ]]; then
+			cfs_line agg0 "$i" agg-sim-s "${key##*:}" "" "$l"
+		else
+			cfs_line agg0 "$i" "$(exp_label "${key%:*}")" "${key#*:}" "" "$l"
+		fi
+		map+=" $word"
+		i=$((i + 1))
+	done
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	exp_expect_set "$CHIP" "$map" "1 1 0 0 1 0 1 0 0 1 1 1 0 1 0 1 1 1"
+	exp_expect_set "$CHIP" "$map" "0 0 1 1 0 1 0 1 1 0 0 0 1 0 1 0 0 0"
+	exp_expect_get "$CHIP" "$map" "1 1 0 1 0 0 1 1 1 0 1 0 0 1 1 0 1 1"
+	exp_expect_get "$CHIP" "$map" "0 0 1 0 1 1 0 0 0 1 0 1 1 0 0 1 0 0"
+	cfs_remove agg0
+	dev_absent "$CFS_DEV" || fail "$CFS_DEV outlived its configfs entry"
+	sim_remove s
+	exp_teardown
+}
+
+# exp_check_one_line CHIP OFFSET WORD: gpioset and gpioget of the single
+# line OFFSET of CHIP, described by WORD as for exp_expect_set, reach one
+# bit of one register of its expander.
+exp_check_one_line() {
+	local chip=$1 off=$2 word=$3 v level addr reg value
+
+	for v in 1 0 1; do
+		level=$v
+		[[ $word == *! ]] && level=$((!v))
+		read -r addr reg value <<< "$(exp_map_regs 2 "$word" "$level")"
+		must gpioset "$chip" "$off=$v"
+		exp_expect_reg "$addr" "$reg" "$value"
+	done
+	for level in 1 0; do
+		v=$level
+		[[ $word == *! ]] && v=$((!level))
+		read -r addr reg value <<< "$(exp_map_regs 0 "$word" "$level")"
+		exp_write_reg "$addr" "$reg" "$value"
+		expect_values "$chip" "$off" "$v"
+	done
+}
+
+# One line at a time, active-low included. An expander keeps its outputs
+# when gpioset exits: the aggregator holds the parent line.
+expander_single_line() {
+	exp_setup
+	cfs_new agg0
+	cfs_line agg0 0 "$(exp_label 0x21)" 10
+	cfs_line agg0 1 "$(exp_label 0x22)" 3
+	cfs_line agg0 2 "$(exp_label 0x23)" 12 "" 1
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	exp_check_one_line "$CHIP" 0 0x21:10
+	exp_check_one_line "$CHIP" 1 0x22:3
+	exp_check_one_line "$CHIP" 2 0x23:12!
+	# and the other bits of the register stay as they were
+	exp_expect_reg 0x21 0x02 0x00
+	exp_expect_reg 0x22 0x02 0x08
+	exp_expect_reg 0x23 0x03 0x00
+	cfs_remove agg0
+	exp_teardown
+}
+
+# An expander whose I2C device is deleted under a sysfs and a configfs
+# aggregator: both go down as the guide says for parents that go away
+# (chip gone, device kept, lines of the other parents free, one log line
+# each) and come back when the expander does.
+expander_goes_away() {
+	local sysfs_chip cfs_chip l0 l1 l2 map="0x20:1 0x21:2 sim:s:0 0x21:3"
+
+	exp_setup
+	sim_create s 8 agg-sim-s
+	l0=$(exp_label 0x20) l1=$(exp_label 0x21) l2=$(exp_label 0x22)
+	agg_new "$l0 1 $l1 2 agg-sim-s 0 $l1 3"
+	agg_chip "$AGG"
+	sysfs_chip=$CHIP
+	cfs_new agg0
+	cfs_line agg0 0 "$l2" 6
+	cfs_line agg0 1 "$l1" 5
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	cfs_chip=$CHIP
+	exp_expect_set "$sysfs_chip" "$map" "1 1 1 1"
+
+	kmsg_mark
+	exp_remove 0x21
+	wait_for "$TIMEOUT" chip_gone "$sysfs_chip" || fail "$sysfs_chip outlived its parent"
+	wait_for "$TIMEOUT" chip_gone "$cfs_chip" || fail "$cfs_chip outlived its parent"
+	dev_absent "$AGG" && fail "$AGG went away with its parent"
+	expect_errno ENOENT gpioget "$sysfs_chip" 0
+	expect_eq "live while the parent is away" "$(cfs_attr agg0/live)" 0
+	line_free "$(exp_chip 0x20)" 1 || fail "line 1 of $l0 still held"
+	line_free "$(exp_chip 0x22)" 6 || fail "line 6 of $l2 still held"
+	line_free "$(sim_chip s)" 0 || fail "line 0 of agg-sim-s still held"
+	expect_eq "going-away lines in the kernel log" \
+		"$(kmsg_since_mark | grep -c "GPIO controller $l1 is going away: unbinding until it is back")" 2
+
+	exp_add 0x21
+	agg_chip "$AGG"
+	exp_expect_set "$CHIP" "$map" "0 1 1 0"
+	exp_expect_get "$CHIP" "$map" "1 0 1 1"
+	agg_chip "$CFS_DEV"
+	expect_eq "live with the parent back" "$(cfs_attr agg0/live)" 1
+	exp_expect_set "$CHIP" "0x22:6 0x21:5" "1 0"
+	exp_expect_get "$CHIP" "0x22:6 0x21:5" "0 1"
+	agg_delete "$AGG"
+	cfs_remove agg0
+	sim_remove s
+	exp_teardown
+}
+
+# ===========================================================================
 # Test runner
 
-TEST_GROUPS="sysfs forward configfs devicetree stress malformed permissions concurrency"
+TEST_GROUPS="sysfs forward configfs devicetree stress malformed permissions concurrency expander"
 
 # group_cases GROUP: the cases of a group, in running order.
 group_cases() {
@@ -2629,6 +2790,11 @@ group_cases() {
 		perm_chip_handed_over ;;
 	concurrency) echo \
 		concurrency_everything_at_once ;;
+	expander) echo \
+		expander_sysfs_interleaved \
+		expander_configfs_grouped \
+		expander_single_line \
+		expander_goes_away ;;
 	esac
 }
 
