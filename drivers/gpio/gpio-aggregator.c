@@ -910,9 +910,10 @@ EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_register, GPIO_FORWARDER);
 /*
  * Line spec parser (new_device)
  *
- * A spec is a list of tokens separated by whitespace and split with
- * next_arg(), so that a token in double quotes may hold whitespace: a line
- * name such as "Door Lock". "<key> <offsets>" are lines of a chip, "<key>"
+ * A spec is a list of tokens separated by whitespace; a token in double
+ * quotes may hold whitespace: a line name such as "Door Lock". Whitespace
+ * is ASCII whitespace only (see gpio_aggregator_is_blank()), so that UTF-8
+ * names pass whole. "<key> <offsets>" are lines of a chip, "<key>"
  * alone is a line looked up by name. <offsets> is a comma-separated list
  * of offsets and ranges ("0,3,5-7"), kept in the order written. A token
  * that follows a key and has only digits, commas and dashes is an offset
@@ -1071,25 +1072,85 @@ static unsigned int gpio_aggregator_count_quotes(const char *s)
 }
 
 /*
- * Splits @buf in place into at most @max tokens with next_arg(). Quotes may
- * enclose a whole token and nothing else; next_arg() cuts a token at its
- * first '=', which is put back. Returns the number of tokens, or -EINVAL.
+ * Whitespace as the parsers of this driver see it: ASCII's only. The
+ * kernel's isspace() is also true for byte 0xa0 (a Latin-1 no-break
+ * space), which ends the UTF-8 encoding of characters such as "à"
+ * (c3 a0): next_arg(), skip_spaces() and strim() would cut such a name.
+ */
+static bool gpio_aggregator_is_blank(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static char *gpio_aggregator_skip_blanks(char *s)
+{
+	while (gpio_aggregator_is_blank(*s))
+		s++;
+
+	return s;
+}
+
+/* Drops the whitespace at both ends of @s, in place; returns @s. */
+static char *gpio_aggregator_trim(char *s)
+{
+	char *start = gpio_aggregator_skip_blanks(s);
+	size_t len = strlen(start);
+
+	while (len && gpio_aggregator_is_blank(start[len - 1]))
+		len--;
+	memmove(s, start, len);
+	s[len] = '\0';
+
+	return s;
+}
+
+/*
+ * Cuts the next token off *@args in place and returns it, or NULL when
+ * only whitespace is left. Quotes that enclose a whole token are not part
+ * of it; a quote anywhere else stays in the token, for the caller to
+ * refuse.
+ */
+static char *gpio_aggregator_next_token(char **args)
+{
+	char *start = gpio_aggregator_skip_blanks(*args);
+	char *end;
+
+	if (!*start)
+		return NULL;
+
+	if (*start == '"') {
+		end = strchr(start + 1, '"');
+		if (end && (!end[1] || gpio_aggregator_is_blank(end[1]))) {
+			*end = '\0';
+			*args = end + 1;
+			return start + 1;
+		}
+	}
+
+	end = start;
+	while (*end && !gpio_aggregator_is_blank(*end))
+		end++;
+	*args = *end ? end + 1 : end;
+	*end = '\0';
+
+	return start;
+}
+
+/*
+ * Splits @buf in place into at most @max tokens. Quotes may enclose a
+ * whole token and nothing else. Returns the number of tokens, or -EINVAL.
  */
 static int gpio_aggregator_split(char *buf, char **tokens, unsigned int max)
 {
-	char *args = skip_spaces(buf), *token, *val;
+	char *args = buf, *token;
 	unsigned int n = 0;
 
 	if (gpio_aggregator_count_quotes(buf) % 2) {
-		pr_err("unbalanced quote in '%.64s'\n", strim(buf));
+		pr_err("unbalanced quote in '%.64s'\n", gpio_aggregator_trim(buf));
 		return -EINVAL;
 	}
 
-	while (*args && n < max) {
-		args = next_arg(args, &token, &val);
-		if (val)
-			token[strlen(token)] = '=';
-
+	while (n < max && (token = gpio_aggregator_next_token(&args))) {
 		if (!*token) {
 			pr_err("empty quoted GPIO line name\n");
 			return -EINVAL;
@@ -2386,17 +2447,15 @@ static int gpio_aggregator_parse_bool(const char *page, bool *val)
 	return -EINVAL;
 }
 
-/* Returns a copy of the string written, without surrounding whitespace. */
+/*
+ * Returns a copy of the string written, without the ASCII whitespace around
+ * it (a UTF-8 name may end in byte 0xa0).
+ */
 static char *gpio_aggregator_strdup_trimmed(const char *page, size_t count)
 {
-	char *str;
+	char *str = kstrndup(page, count, GFP_KERNEL);
 
-	str = kstrndup(skip_spaces(page), count, GFP_KERNEL);
-	if (!str)
-		return ERR_PTR(-ENOMEM);
-
-	/* No leading whitespace left: strim() returns str */
-	return strim(str);
+	return str ? gpio_aggregator_trim(str) : ERR_PTR(-ENOMEM);
 }
 
 /* Shows a string attribute of @line: empty when not set. */

@@ -83,6 +83,14 @@ static const struct aggr_parse_case aggr_parse_cases[] = {
 	{ "line name with equals", "a=b chip 1", 2, "a=b chip:1" },
 	{ "quoted name with equals", "\"x = y\"", 1, "x = y" },
 	{ "UTF-8 line name", "T\xc3\xbcr chip 1", 2, "T\xc3\xbcr chip:1" },
+	/* Byte 0xa0 ends the UTF-8 of "à", "Р" and "Š": it is no whitespace */
+	{ "UTF-8 line name ending in 0xa0", "Voil\xc3\xa0 chip 1", 2,
+	  "Voil\xc3\xa0 chip:1" },
+	{ "UTF-8 chip label with 0xa0", "\xd0\xa0-chip 1,2", 2,
+	  "\xd0\xa0-chip:1 \xd0\xa0-chip:2" },
+	{ "quoted UTF-8 name with 0xa0", "\"Voil\xc3\xa0 la\" chip 1", 2,
+	  "Voil\xc3\xa0 la chip:1" },
+	{ "UTF-8 line name last", "chip 1 \xc5\xa0", 2, "chip:1 \xc5\xa0" },
 	/* Syntax errors */
 	{ "empty", "", -EINVAL, NULL },
 	{ "blank", " \t\n", -EINVAL, NULL },

@@ -189,6 +189,24 @@ sysfs_quoted_line_name() {
 	sim_remove e6052000
 }
 
+# Names in UTF-8 whose encoding holds byte 0xa0 ("à" is c3 a0, "Р" d0 a0),
+# which the kernel's isspace() takes for whitespace: as line names and as
+# chip labels, quoted and not. gpio-sim trims its names with strim(), so
+# 0xa0 is never their last byte here.
+sysfs_utf8_names() {
+	sim_create a 8 "Voilà-sim" - "Voilà-porte" "Рычаг вверх"
+	sim_create b 4 "Voilà sim b"
+
+	agg_new 'Voilà-porte Voilà-sim 3 "Рычаг вверх" "Voilà sim b" 0'
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:1 a:3 a:2 b:0
+	expect_eq "line0 key" "$(cfs_attr "_sysfs.$(agg_id "$AGG")/line0/key")" \
+		"Voilà-porte"
+	agg_delete "$AGG"
+	sim_remove a
+	sim_remove b
+}
+
 sysfs_max_offset() {
 	sim_create a 8 agg-sim-a
 	# Well-formed: the device exists even though the chip has no such line.
@@ -890,6 +908,30 @@ configfs_line_name_key() {
 	cfs_live agg0 1
 	agg_chip "$CFS_DEV"
 	expect_line_map "$CHIP" a:5 a:2
+	cfs_remove agg0
+	sim_remove a
+}
+
+# configfs key and name keep UTF-8 whole, even ending in byte 0xa0 ("à"
+# is c3 a0), which the kernel's isspace() takes for whitespace.
+configfs_utf8_key_name() {
+	local dir=$AGG_CONFIGFS/agg0
+
+	sim_create a 8 "Voilà-sim" - - "Voilà-porte"
+	cfs_new agg0
+	cfs_line agg0 0 "Voilà-porte" "" "Voilà"
+	cfs_line agg0 1 "Voilà-sim" 4 "Рычаг Р"
+	must write_attr "  Voilà " "$dir/line0/name"
+	expect_eq "line0 name" "$(cfs_attr agg0/line0/name)" "Voilà"
+	must write_attr "Voilà" "$dir/line0/key"
+	expect_eq "line0 key" "$(cfs_attr agg0/line0/key)" "Voilà"
+	must write_attr "Voilà-porte" "$dir/line0/key"
+	expect_eq "line1 name" "$(cfs_attr agg0/line1/name)" "Рычаг Р"
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" a:2 a:4
+	expect_eq "name of line 0" "$(line_name "$CHIP" 0)" "Voilà"
+	expect_eq "name of line 1" "$(line_name "$CHIP" 1)" "Рычаг Р"
 	cfs_remove agg0
 	sim_remove a
 }
@@ -2356,6 +2398,7 @@ group_cases() {
 		sysfs_order_kept \
 		sysfs_line_names \
 		sysfs_quoted_line_name \
+		sysfs_utf8_names \
 		sysfs_max_offset \
 		sysfs_malformed_rejected \
 		sysfs_malformed_uses_no_id \
@@ -2384,6 +2427,7 @@ group_cases() {
 		configfs_live_values \
 		configfs_doc_example \
 		configfs_line_name_key \
+		configfs_utf8_key_name \
 		configfs_gpiochip_name_key \
 		configfs_live_validation \
 		configfs_live_probe_errors \
