@@ -794,8 +794,10 @@ static int gpiochip_fwd_add_checked(struct gpiochip_fwd *fwd,
  *
  * May be called before and after gpiochip_fwd_register(). Before, a line
  * that can sleep makes the forwarder's chip a sleeping one. After, the chip
- * is what it is: a line that can sleep is refused on a chip that cannot.
- * Does not sleep when the forwarder's chip cannot.
+ * is what it is: a forwarder registered with an empty offset can sleep and
+ * takes any line; one registered full of lines that do not sleep cannot,
+ * and refuses a line that can. Does not sleep when the forwarder's chip
+ * cannot.
  *
  * Return: 0 on success, -EINVAL when @desc or @offset is invalid or @desc
  * sleeps on a registered chip that cannot, -EEXIST when @offset already
@@ -869,6 +871,18 @@ void gpiochip_fwd_desc_free(struct gpiochip_fwd *fwd, unsigned int offset)
 }
 EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_desc_free, GPIO_FORWARDER);
 
+static bool gpiochip_fwd_is_full(struct gpiochip_fwd *fwd)
+{
+	unsigned int offset;
+
+	for (offset = 0; offset < fwd->chip.ngpio; offset++) {
+		if (!fwd->descs[offset])
+			return false;
+	}
+
+	return true;
+}
+
 /**
  * gpiochip_fwd_register() - register the GPIO chip of a forwarder
  * @fwd: the forwarder
@@ -877,9 +891,15 @@ EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_desc_free, GPIO_FORWARDER);
  * Registers the chip with the forwarder as its driver data: gpiochip_get_data()
  * on the chip returns @fwd. Offsets without a parent line are allowed (a
  * sparse forwarder): requesting them fails with -ENODEV until a line is
- * added there. The chip can sleep when any parent line added so far can.
- * Values are logical: the active-low flag of each parent line applies. The
- * chip is removed when the forwarder's device is unbound.
+ * added there. Values are logical: the active-low flag of each parent line
+ * applies. The chip is removed when the forwarder's device is unbound.
+ *
+ * Whether the chip can sleep is settled here, for good. It can when any
+ * parent line added so far can, and when any offset is still empty: the
+ * lines added later may sleep (an I2C or SPI expander), and so may the
+ * callbacks of a driver that adds them at request time. Only a forwarder
+ * full of lines that do not sleep gets a chip that never sleeps, usable
+ * in atomic context, its multiple gets and sets under a spinlock.
  *
  * Return: 0 on success, or a negative errno.
  */
@@ -888,6 +908,9 @@ int gpiochip_fwd_register(struct gpiochip_fwd *fwd, void *data)
 	struct gpio_chip *chip = &fwd->chip;
 	struct device *dev = chip->parent;
 	int ret;
+
+	if (!gpiochip_fwd_is_full(fwd))
+		chip->can_sleep = true;
 
 	if (chip->can_sleep) {
 		ret = devm_mutex_init(dev, &fwd->mlock);

@@ -1044,10 +1044,15 @@ static void aggr_test_fwd_bad_setup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 2), 0);
 }
 
-/* Offsets without a parent line: a sparse forwarder */
+/*
+ * Offsets without a parent line: a sparse forwarder. Registered with an
+ * empty offset, it can sleep, and takes a sleeping line later.
+ */
 static void aggr_test_fwd_sparse(struct kunit *test)
 {
-	static const struct aggr_line lines[] = { { MOCK_A, 0 }, { MOCK_B, 0 } };
+	static const struct aggr_line lines[] = {
+		{ MOCK_A, 0 }, { MOCK_B, 0 }, { MOCK_SLEEPY, 2 },
+	};
 	struct aggr_test_ctx *ctx = test->priv;
 	struct gpio_desc *descs[ARRAY_SIZE(lines)];
 	unsigned long mask, bits = 0;
@@ -1059,6 +1064,7 @@ static void aggr_test_fwd_sparse(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[0], 0), 0);
 	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 2), 0);
 	KUNIT_ASSERT_EQ(test, gpiochip_fwd_register(fwd, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, gpiochip_fwd_get_gpiochip(fwd)->can_sleep);
 
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 0), 0);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), -ENODEV);
@@ -1079,6 +1085,18 @@ static void aggr_test_fwd_sparse(struct kunit *test)
 	gpiochip_fwd_desc_free(fwd, 1);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), -ENODEV);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 0), -EEXIST);
+
+	/* A sleeping line fills the empty offset, and works with the others */
+	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[2], 1), 0);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), 0);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_set(fwd, 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, aggr_mock(test, MOCK_SLEEPY)->values, BIT(2));
+	mask = GENMASK(2, 0);
+	bits = BIT(0);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_set_multiple(fwd, &mask, &bits),
+			0);
+	KUNIT_EXPECT_EQ(test, aggr_mock(test, MOCK_SLEEPY)->values, 0);
+	KUNIT_EXPECT_EQ(test, aggr_mock(test, MOCK_A)->values & BIT(0), BIT(0));
 }
 
 static struct kunit_case aggr_fwd_cases[] = {
