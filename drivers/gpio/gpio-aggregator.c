@@ -2585,8 +2585,11 @@ static ssize_t gpio_aggregator_line_offset_store(struct config_item *item,
 	if (ret)
 		return ret;
 
-	/* -1: the key is a line name; out of range is EINVAL, not ERANGE */
-	ret = kstrtoint(page, 10, &offset);
+	/*
+	 * -1: the key is a line name; out of range is EINVAL, not ERANGE.
+	 * Base 0, as mainline: 0x1f is 31, and a leading 0 means octal.
+	 */
+	ret = kstrtoint(page, 0, &offset);
 	if (ret || offset < -1 || offset > AGGREGATOR_MAX_OFFSET) {
 		pr_err("%s/%s: offset '%.*s' is not -1 or 0 to %u\n",
 		       config_item_name(&line->parent->group.cg_item),

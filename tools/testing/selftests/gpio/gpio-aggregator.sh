@@ -820,7 +820,13 @@ configfs_attribute_values() {
 		must write_attr "$value" "$dir/offset"
 		expect_eq "offset" "$(cat "$dir/offset")" "$value"
 	done
-	for value in 65535 -2 abc ""; do
+	# Any base, as mainline's configfs: hexadecimal, and octal after a 0
+	for value in 0x1f:31 0X1F:31 010:8 0xfffe:65534 00:0; do
+		must write_attr "${value%%:*}" "$dir/offset"
+		expect_eq "offset ${value%%:*}" "$(cat "$dir/offset")" "${value#*:}"
+	done
+	must write_attr -1 "$dir/offset"
+	for value in 65535 -2 abc "" 0xffff 0x 09 -0x2; do
 		expect_refused EINVAL "offset '$value'" write_attr "$value" "$dir/offset"
 	done
 	expect_eq "offset after rejected writes" "$(cat "$dir/offset")" -1
