@@ -1532,17 +1532,23 @@ static void gpio_aggregator_line_add(struct gpio_aggregator *aggr,
  * An aggregator unbound that way tries to probe again from a work item: the
  * probe defers until the parent lines can be found again, and the driver
  * core retries it whenever a driver binds, so the aggregator comes back
- * with the same lines when its parents do.
+ * with the same lines when its parents do. The work first waits for the
+ * parent's unbinding to be over: a probe in the middle of it could link to
+ * the parent again, and the driver core warns when it finds such a link
+ * as it cleans up after the parent's driver.
  */
 
 /**
  * struct gpio_aggregator_reprobe - a probe to try again after an unbinding
  * @work: runs the probe
  * @dev: the device to probe, referenced until then
+ * @supplier: the device of the parent controller whose unbinding took the
+ *            aggregator down, referenced until the work ran
  */
 struct gpio_aggregator_reprobe {
 	struct work_struct work;
 	struct device *dev;
+	struct device *supplier;
 };
 
 /**
@@ -1644,6 +1650,15 @@ static void gpio_aggregator_reprobe_work(struct work_struct *work)
 		container_of(work, struct gpio_aggregator_reprobe, work);
 
 	/*
+	 * The driver core unbinds a supplier with its device lock held, from
+	 * the unbinding of its consumers (which queued this work) to the
+	 * removal of their links: once the lock is ours, it is over.
+	 */
+	device_lock(reprobe->supplier);
+	device_unlock(reprobe->supplier);
+	put_device(reprobe->supplier);
+
+	/*
 	 * Nothing to do with the result: the probe succeeds, or defers and
 	 * the driver core tries again later, or the device is gone.
 	 */
@@ -1656,8 +1671,9 @@ static void gpio_aggregator_reprobe_work(struct work_struct *work)
 
 /*
  * Runs as the aggregator's device unbinds: when a parent controller takes it
- * down, wait for the parent to come back. The work runs the probe once the
- * unbinding is over: it needs the device lock, held until then.
+ * down, wait for the parent to come back. The work runs the probe once both
+ * unbindings are over, the aggregator's and the parent's: it takes the
+ * device lock of each, held until then.
  */
 static void gpio_aggregator_unbind(void *data)
 {
@@ -1682,6 +1698,7 @@ static void gpio_aggregator_unbind(void *data)
 
 	INIT_WORK(&reprobe->work, gpio_aggregator_reprobe_work);
 	reprobe->dev = get_device(parents->dev);
+	reprobe->supplier = get_device(parents->links[i]->supplier);
 	queue_work(gpio_aggregator_wq, &reprobe->work);
 }
 

@@ -1670,6 +1670,81 @@ stress_live_toggle_held_lines() {
 	sim_remove a
 }
 
+# Rounds of unbinding and binding the parent controller in
+# stress_parent_rebind.
+REBIND_ROUNDS=${GPIO_AGGREGATOR_REBIND_ROUNDS:-200}
+
+# rebind_reader_loop STOPFILE COUNTFILE DEV...: until STOPFILE exists, read
+# line 0 of each aggregator DEV whose chip is there (a read holds the line
+# while it lasts); count the reads that worked.
+rebind_reader_loop() {
+	local stop=$1 count=$2 n=0 dev chip
+
+	shift 2
+	until [ -e "$stop" ]; do
+		for dev; do
+			chip=$(dev_chip "$dev") || continue
+			gpioget "$chip" 0 > /dev/null 2>&1 && n=$((n + 1))
+		done
+	done
+	echo "$n" > "$count"
+}
+
+# The parent controller of aggregators made in each way (new_device,
+# configfs, devicetree) unbinds and binds again, round after round, without
+# waiting for the aggregators, while a process holds one of their lines
+# and another reads them. Each unbinding takes the aggregators down and
+# each binding brings them back: a probe tried again must not run in the
+# middle of the parent's unbinding (the driver core warns about the link
+# it leaves). At the end, every aggregator is back and works.
+cfs_is_live() {
+	[ "$(cfs_attr "$1/live")" = 1 ]
+}
+
+stress_parent_rebind() {
+	local stop=$WORK/stop sysfs_dev reader i
+
+	# Lines 2 to 6 of the simulator are taken by door and gpio-delay
+	agg_new "$DT_SIM_LABEL 0"
+	sysfs_dev=$AGG
+	agg_chip "$sysfs_dev"
+	cfs_new agg0
+	cfs_line agg0 0 "$DT_SIM_LABEL" 7
+	cfs_line agg0 1 "$DT_SIM_LABEL" 1
+	cfs_live agg0 1
+	dt_bind door
+	agg_chip door
+	start_waiter "$(dev_chip "$sysfs_dev")" 0
+
+	rm -f "$stop"
+	rebind_reader_loop "$stop" "$WORK/reads" "$sysfs_dev" "$CFS_DEV" door &
+	reader=$!
+	for ((i = 0; i < REBIND_ROUNDS; i++)); do
+		write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/unbind" ||
+			fail "round $i: unbinding $DT_SIM_DEVICE failed"
+		write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind" ||
+			fail "round $i: binding $DT_SIM_DEVICE failed"
+	done
+	touch "$stop"
+	wait "$reader"
+	expect_waiter_failed
+	note "$CASE: $REBIND_ROUNDS rounds, $(cat "$WORK/reads") reads"
+
+	wait_for "$TIMEOUT" dt_bound door || fail "door did not come back"
+	wait_for "$TIMEOUT" dt_bound gpio-delay || fail "gpio-delay did not come back"
+	agg_chip door
+	expect_door_follows_sim
+	agg_chip "$sysfs_dev"
+	expect_line_map "$CHIP" dt:0
+	wait_for "$TIMEOUT" cfs_is_live agg0 ||
+		fail "agg0 did not come back: live reads $(cfs_attr agg0/live)"
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" dt:7 dt:1
+	dt_unbind door || fail "unbinding door failed"
+	cfs_remove agg0
+	agg_delete "$sysfs_dev"
+}
+
 # ===========================================================================
 # malformed: the malformed-input corpus and the fuzzer
 
@@ -2458,7 +2533,8 @@ group_cases() {
 		dt_parent_goes_away ;;
 	stress) echo \
 		stress_new_delete_module_reload \
-		stress_live_toggle_held_lines ;;
+		stress_live_toggle_held_lines \
+		stress_parent_rebind ;;
 	malformed) echo \
 		malformed_corpus \
 		malformed_fuzz ;;
@@ -2526,7 +2602,7 @@ select_cases() {
 
 # needs_dt CASE: the case tests harness/dts/test.dts.
 needs_dt() {
-	[[ $1 == dt_* ]]
+	[[ $1 == dt_* || $1 == stress_parent_rebind ]]
 }
 
 run_case() {
