@@ -75,7 +75,12 @@
  * parent lines sorted by parent chip, so that gpiolib reaches each parent
  * chip once, whatever the order of the lines in the forwarder. The sort
  * takes time in proportion to the lines asked for and uses scratch space
- * allocated with the forwarder: these paths never allocate memory.
+ * allocated with the forwarder: the forwarder itself allocates nothing on
+ * these paths, whatever the number of lines. gpiolib may: its array call
+ * allocates two bitmaps per parent chip of more than
+ * CONFIG_GPIOLIB_FASTPATH_LIMIT lines (512 by default), with GFP_KERNEL on
+ * a chip that can sleep and GFP_ATOMIC on one that cannot, and fails with
+ * -ENOMEM when that fails.
  *
  * The exported gpiochip_fwd_gpio_*() functions are the API; the static
  * fwd_chip_*() functions are the gpio_chip callbacks that call them.
@@ -407,10 +412,12 @@ static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
  *
  * Reads the lines of each parent chip in one call, whatever the order of
  * the lines in the forwarder; a single line as gpiochip_fwd_gpio_get()
- * does. Does not allocate memory.
+ * does. The forwarder allocates nothing here; gpiolib allocates two
+ * bitmaps for each parent chip wider than CONFIG_GPIOLIB_FASTPATH_LIMIT
+ * lines (GFP_ATOMIC when the forwarder cannot sleep).
  *
- * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
- * another negative errno.
+ * Return: 0 on success, -ENODEV when a line in @mask has no parent line,
+ * -ENOMEM when gpiolib could not allocate, or another negative errno.
  */
 int gpiochip_fwd_gpio_get_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
@@ -466,10 +473,12 @@ static int gpiochip_fwd_set_multiple_locked(struct gpiochip_fwd *fwd,
  *
  * Drives the lines of each parent chip in one call, whatever the order of
  * the lines in the forwarder; a single line as gpiochip_fwd_gpio_set()
- * does. Does not allocate memory.
+ * does. As for gpiochip_fwd_gpio_get_multiple(), only gpiolib allocates,
+ * and only for a parent chip wider than CONFIG_GPIOLIB_FASTPATH_LIMIT
+ * lines.
  *
- * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
- * another negative errno.
+ * Return: 0 on success, -ENODEV when a line in @mask has no parent line,
+ * -ENOMEM when gpiolib could not allocate, or another negative errno.
  */
 int gpiochip_fwd_gpio_set_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
