@@ -46,6 +46,7 @@ static const char *const fwd_user_pin_chip[FWD_USER_NGPIO] = {
 	FWD_USER_PARENT, NULL, FWD_USER_PARENT, NULL, FWD_USER_PARENT,
 	FWD_USER_SLEEPING,
 };
+
 static const int fwd_user_pin_map[FWD_USER_NGPIO] = {
 	6, -1, 0, -1, 3, FWD_USER_SLEEPING_LINE,
 };
@@ -273,23 +274,24 @@ static void fwd_user_add_parent(struct kunit *test, struct device *dev,
 				struct fwd_user_parent *parent,
 				const char *label, bool can_sleep)
 {
-	struct gpio_chip *gc = &parent->gc;
+	parent->gc = (struct gpio_chip) {
+		.label = label,
+		.parent = dev,
+		.owner = THIS_MODULE,
+		.can_sleep = can_sleep,
+		.base = -1,
+		.ngpio = FWD_USER_PARENT_NGPIO,
+		.get_direction = fwd_user_parent_get_direction,
+		.direction_input = fwd_user_parent_direction_input,
+		.direction_output = fwd_user_parent_direction_output,
+		.get = fwd_user_parent_get,
+		.get_multiple = fwd_user_parent_get_multiple,
+		.set_rv = fwd_user_parent_set,
+		.set_multiple_rv = fwd_user_parent_set_multiple,
+	};
 
-	gc->label = label;
-	gc->can_sleep = can_sleep;
-	gc->parent = dev;
-	gc->owner = THIS_MODULE;
-	gc->base = -1;
-	gc->ngpio = FWD_USER_PARENT_NGPIO;
-	gc->get_direction = fwd_user_parent_get_direction;
-	gc->direction_input = fwd_user_parent_direction_input;
-	gc->direction_output = fwd_user_parent_direction_output;
-	gc->get = fwd_user_parent_get;
-	gc->get_multiple = fwd_user_parent_get_multiple;
-	gc->set_rv = fwd_user_parent_set;
-	gc->set_multiple_rv = fwd_user_parent_set_multiple;
-
-	KUNIT_ASSERT_EQ(test, devm_gpiochip_add_data(dev, gc, parent), 0);
+	KUNIT_ASSERT_EQ(test, devm_gpiochip_add_data(dev, &parent->gc, parent),
+			0);
 }
 
 /* The driver's probe, as pinctrl-upboard's. */

@@ -1471,36 +1471,39 @@ static struct gpio_aggregator *gpio_aggregator_alloc(bool init_via_sysfs)
 	return no_free_ptr(aggr);
 }
 
+static void gpio_aggregator_release_id(int id)
+{
+	guard(mutex)(&gpio_aggregator_lock);
+
+	idr_remove(&gpio_aggregator_idr, id);
+}
+
+/* Frees @aggr, which nothing else refers to any more, and its id. */
 static void gpio_aggregator_free(struct gpio_aggregator *aggr)
 {
-	scoped_guard(mutex, &gpio_aggregator_lock)
-		idr_remove(&gpio_aggregator_idr, aggr->id);
-
+	/* First: delete_device looks an aggregator up by its id */
+	gpio_aggregator_release_id(aggr->id);
 	mutex_destroy(&aggr->lock);
 	kfree(aggr);
 }
 
+/*
+ * A new line at offset @idx of the aggregated chip, with no key yet: one
+ * whose key is set alone is a line name (offset -1). Not in the lines of
+ * @aggr until gpio_aggregator_line_add().
+ */
 static struct gpio_aggregator_line *
-gpio_aggregator_line_alloc(struct gpio_aggregator *parent, unsigned int idx,
-			   const char *key, int offset)
+gpio_aggregator_new_line(struct gpio_aggregator *aggr, unsigned int idx)
 {
-	struct gpio_aggregator_line *line;
+	struct gpio_aggregator_line *line = kzalloc(sizeof(*line), GFP_KERNEL);
 
-	line = kzalloc(sizeof(*line), GFP_KERNEL);
-	if (!line)
-		return NULL;
-
-	if (key) {
-		line->key = kstrdup(key, GFP_KERNEL);
-		if (!line->key) {
-			kfree(line);
-			return NULL;
-		}
+	if (line) {
+		*line = (struct gpio_aggregator_line) {
+			.parent = aggr,
+			.idx = idx,
+			.offset = -1,
+		};
 	}
-
-	line->parent = parent;
-	line->idx = idx;
-	line->offset = offset;
 
 	return line;
 }
@@ -2091,11 +2094,9 @@ static int gpio_delay_of_xlate(struct gpio_chip *chip,
 	u32 line;
 	int ret;
 
-	if (gpiospec->args_count != chip->of_gpio_n_cells)
-		return -EINVAL;
-
+	/* Three cells: the line, its ramp-up and its ramp-down delay */
 	line = gpiospec->args[0];
-	if (line >= chip->ngpio)
+	if (gpiospec->args_count != 3 || line >= chip->ngpio)
 		return -EINVAL;
 
 	/* Without @flags, gpiolib only asks whether the line is ours */
@@ -2450,6 +2451,22 @@ static int gpio_aggregator_go_live(struct gpio_aggregator *aggr)
  * are refused.
  */
 
+/*
+ * The kinds of directories, each with its configfs type: the root, an
+ * aggregator made with mkdir, the mirror of one made through new_device,
+ * and a line. One mkdir and one release serve them all, telling the kinds
+ * apart by the type of the directory.
+ */
+enum gpio_aggregator_dir {
+	AGGR_DIR_ROOT,
+	AGGR_DIR_DEVICE,
+	AGGR_DIR_MIRROR,
+	AGGR_DIR_LINE,
+	AGGR_NUM_DIRS
+};
+
+static const struct config_item_type gpio_aggregator_dir_types[AGGR_NUM_DIRS];
+
 static struct gpio_aggregator *to_gpio_aggregator(struct config_item *item)
 {
 	return container_of(to_config_group(item), struct gpio_aggregator,
@@ -2699,14 +2716,6 @@ static ssize_t gpio_aggregator_line_active_low_store(struct config_item *item,
 
 CONFIGFS_ATTR(gpio_aggregator_line_, active_low);
 
-static struct configfs_attribute *gpio_aggregator_line_attrs[] = {
-	&gpio_aggregator_line_attr_key,
-	&gpio_aggregator_line_attr_offset,
-	&gpio_aggregator_line_attr_name,
-	&gpio_aggregator_line_attr_active_low,
-	NULL
-};
-
 static void gpio_aggregator_line_release(struct config_item *item)
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
@@ -2716,16 +2725,6 @@ static void gpio_aggregator_line_release(struct config_item *item)
 
 	gpio_aggregator_line_free(line);
 }
-
-static struct configfs_item_operations gpio_aggregator_line_item_ops = {
-	.release	= gpio_aggregator_line_release,
-};
-
-static const struct config_item_type gpio_aggregator_line_type = {
-	.ct_item_ops	= &gpio_aggregator_line_item_ops,
-	.ct_attrs	= gpio_aggregator_line_attrs,
-	.ct_owner	= THIS_MODULE,
-};
 
 static ssize_t gpio_aggregator_device_dev_name_show(struct config_item *item,
 						    char *page)
@@ -2785,12 +2784,6 @@ static ssize_t gpio_aggregator_device_live_store(struct config_item *item,
 
 CONFIGFS_ATTR(gpio_aggregator_device_, live);
 
-static struct configfs_attribute *gpio_aggregator_device_attrs[] = {
-	&gpio_aggregator_device_attr_dev_name,
-	&gpio_aggregator_device_attr_live,
-	NULL
-};
-
 /* Parses "line<N>", N in canonical decimal form. */
 static int gpio_aggregator_parse_line_dir(const char *name, unsigned int *idx)
 {
@@ -2812,10 +2805,10 @@ static int gpio_aggregator_parse_line_dir(const char *name, unsigned int *idx)
 	return 0;
 }
 
+/* mkdir of a line directory in the directory of @aggr */
 static struct config_group *
-gpio_aggregator_device_make_group(struct config_group *group, const char *name)
+gpio_aggregator_mkdir_line(struct gpio_aggregator *aggr, const char *name)
 {
-	struct gpio_aggregator *aggr = to_gpio_aggregator(&group->cg_item);
 	struct gpio_aggregator_line *line;
 	unsigned int idx;
 
@@ -2830,15 +2823,14 @@ gpio_aggregator_device_make_group(struct config_group *group, const char *name)
 	if (aggr->pdev)
 		return ERR_PTR(-EBUSY);
 
-	line = gpio_aggregator_line_alloc(aggr, idx, NULL, -1);
-	if (!line)
-		return ERR_PTR(-ENOMEM);
+	line = gpio_aggregator_new_line(aggr, idx);
+	if (line) {
+		gpio_aggregator_line_add(aggr, line);
+		config_group_init_type_name(&line->group, name,
+					    &gpio_aggregator_dir_types[AGGR_DIR_LINE]);
+	}
 
-	config_group_init_type_name(&line->group, name,
-				    &gpio_aggregator_line_type);
-	gpio_aggregator_line_add(aggr, line);
-
-	return &line->group;
+	return line ? &line->group : ERR_PTR(-ENOMEM);
 }
 
 static void gpio_aggregator_device_release(struct config_item *item)
@@ -2857,35 +2849,13 @@ static void gpio_aggregator_device_release(struct config_item *item)
 	gpio_aggregator_free(aggr);
 }
 
-static struct configfs_item_operations gpio_aggregator_device_item_ops = {
-	.release	= gpio_aggregator_device_release,
-};
-
-static struct configfs_group_operations gpio_aggregator_device_group_ops = {
-	.make_group	= gpio_aggregator_device_make_group,
-};
-
-static const struct config_item_type gpio_aggregator_device_type = {
-	.ct_item_ops	= &gpio_aggregator_device_item_ops,
-	.ct_group_ops	= &gpio_aggregator_device_group_ops,
-	.ct_attrs	= gpio_aggregator_device_attrs,
-	.ct_owner	= THIS_MODULE,
-};
-
-/* Aggregators made through sysfs: no group operations, so no mkdir */
-static const struct config_item_type gpio_aggregator_sysfs_device_type = {
-	.ct_item_ops	= &gpio_aggregator_device_item_ops,
-	.ct_attrs	= gpio_aggregator_device_attrs,
-	.ct_owner	= THIS_MODULE,
-};
-
 /*
- * configfs takes a reference to the module of the type of each directory
- * made with mkdir, and drops it on rmdir: the module cannot be unloaded
- * while an aggregator made in configfs exists.
+ * mkdir of an aggregator's directory. configfs takes a reference to the
+ * module of the type of each directory made with mkdir, and drops it on
+ * rmdir: the module cannot be unloaded while an aggregator made in configfs
+ * exists.
  */
-static struct config_group *
-gpio_aggregator_make_group(struct config_group *group, const char *name)
+static struct config_group *gpio_aggregator_mkdir_device(const char *name)
 {
 	struct gpio_aggregator *aggr;
 
@@ -2900,28 +2870,80 @@ gpio_aggregator_make_group(struct config_group *group, const char *name)
 		return ERR_CAST(aggr);
 
 	config_group_init_type_name(&aggr->group, name,
-				    &gpio_aggregator_device_type);
+				    &gpio_aggregator_dir_types[AGGR_DIR_DEVICE]);
 
 	return &aggr->group;
 }
 
-static struct configfs_group_operations gpio_aggregator_group_ops = {
-	.make_group	= gpio_aggregator_make_group,
+/* The one mkdir of all directories that have one: the root and devices */
+static struct config_group *gpio_aggregator_mkdir(struct config_group *group,
+						  const char *name)
+{
+	struct config_item *dir = &group->cg_item;
+
+	if (dir->ci_type == &gpio_aggregator_dir_types[AGGR_DIR_ROOT])
+		return gpio_aggregator_mkdir_device(name);
+
+	return gpio_aggregator_mkdir_line(to_gpio_aggregator(dir), name);
+}
+
+/* The one release of all directories but the root, which is static */
+static void gpio_aggregator_release(struct config_item *item)
+{
+	if (item->ci_type == &gpio_aggregator_dir_types[AGGR_DIR_LINE])
+		gpio_aggregator_line_release(item);
+	else
+		gpio_aggregator_device_release(item);
+}
+
+static struct configfs_group_operations gpio_aggregator_mkdir_ops = {
+	.make_group = gpio_aggregator_mkdir,
 };
 
-static const struct config_item_type gpio_aggregator_type = {
-	.ct_group_ops	= &gpio_aggregator_group_ops,
-	.ct_owner	= THIS_MODULE,
+static struct configfs_item_operations gpio_aggregator_release_ops = {
+	.release = gpio_aggregator_release,
 };
 
-static struct configfs_subsystem gpio_aggregator_subsys = {
-	.su_group = {
-		.cg_item = {
-			.ci_namebuf	= DRV_NAME,
-			.ci_type	= &gpio_aggregator_type,
-		},
+static struct configfs_attribute *gpio_aggregator_line_attrs[] = {
+	&gpio_aggregator_line_attr_key,
+	&gpio_aggregator_line_attr_offset,
+	&gpio_aggregator_line_attr_name,
+	&gpio_aggregator_line_attr_active_low,
+	NULL
+};
+
+static struct configfs_attribute *gpio_aggregator_device_attrs[] = {
+	&gpio_aggregator_device_attr_live,
+	&gpio_aggregator_device_attr_dev_name,
+	NULL
+};
+
+static const struct config_item_type gpio_aggregator_dir_types[AGGR_NUM_DIRS] = {
+	[AGGR_DIR_ROOT] = {
+		.ct_owner = THIS_MODULE,
+		.ct_group_ops = &gpio_aggregator_mkdir_ops,
+	},
+	[AGGR_DIR_DEVICE] = {
+		.ct_owner = THIS_MODULE,
+		.ct_group_ops = &gpio_aggregator_mkdir_ops,
+		.ct_item_ops = &gpio_aggregator_release_ops,
+		.ct_attrs = gpio_aggregator_device_attrs,
+	},
+	/* No group operations: no mkdir in a mirror */
+	[AGGR_DIR_MIRROR] = {
+		.ct_owner = THIS_MODULE,
+		.ct_item_ops = &gpio_aggregator_release_ops,
+		.ct_attrs = gpio_aggregator_device_attrs,
+	},
+	[AGGR_DIR_LINE] = {
+		.ct_owner = THIS_MODULE,
+		.ct_item_ops = &gpio_aggregator_release_ops,
+		.ct_attrs = gpio_aggregator_line_attrs,
 	},
 };
+
+/* Set up in gpio_aggregator_init() */
+static struct configfs_subsystem gpio_aggregator_subsys;
 
 /*
  * sysfs: new_device and delete_device
@@ -2949,19 +2971,22 @@ static int gpio_aggregator_create_sysfs(const struct gpio_aggregator_spec *specs
 
 	snprintf(name, sizeof(name), "_sysfs.%d", aggr->id);
 	config_group_init_type_name(&aggr->group, name,
-				    &gpio_aggregator_sysfs_device_type);
+				    &gpio_aggregator_dir_types[AGGR_DIR_MIRROR]);
 
 	for (i = 0; i < num; i++) {
-		line = gpio_aggregator_line_alloc(aggr, i, specs[i].key,
-						  specs[i].offset);
-		if (!line) {
+		line = gpio_aggregator_new_line(aggr, i);
+		if (line)
+			line->key = kstrdup(specs[i].key, GFP_KERNEL);
+		if (!line || !line->key) {
+			kfree(line);
 			ret = -ENOMEM;
 			goto err_put;
 		}
+		line->offset = specs[i].offset;
 
 		snprintf(name, sizeof(name), "line%u", i);
 		config_group_init_type_name(&line->group, name,
-					    &gpio_aggregator_line_type);
+					    &gpio_aggregator_dir_types[AGGR_DIR_LINE]);
 		configfs_add_default_group(&line->group, &aggr->group);
 
 		/* Nobody else sees the aggregator yet: no need for the lock */
@@ -3030,8 +3055,6 @@ static ssize_t new_device_store(struct device_driver *driver, const char *buf,
 
 	return ret ?: count;
 }
-
-static DRIVER_ATTR_WO(new_device);
 
 /* Parses "gpio-aggregator.<id>", maybe with a newline. */
 static int gpio_aggregator_parse_dev_name(const char *buf, int *id)
@@ -3110,24 +3133,36 @@ static ssize_t delete_device_store(struct device_driver *driver,
 	return count;
 }
 
-static DRIVER_ATTR_WO(delete_device);
+/* The driver's files in sysfs, root's to write: new_device, delete_device */
+static struct driver_attribute gpio_aggregator_driver_files[] = {
+	__ATTR_WO(new_device),
+	__ATTR_WO(delete_device),
+};
 
-static struct attribute *gpio_aggregator_attrs[] = {
-	&driver_attr_new_device.attr,
-	&driver_attr_delete_device.attr,
+static struct attribute *gpio_aggregator_driver_file_attrs[] = {
+	&gpio_aggregator_driver_files[0].attr,
+	&gpio_aggregator_driver_files[1].attr,
 	NULL
 };
-ATTRIBUTE_GROUPS(gpio_aggregator);
+
+static const struct attribute_group gpio_aggregator_driver_group = {
+	.attrs = gpio_aggregator_driver_file_attrs,
+};
+
+static const struct attribute_group *gpio_aggregator_driver_groups[] = {
+	&gpio_aggregator_driver_group,
+	NULL
+};
 
 static struct platform_driver gpio_aggregator_driver = {
-	.probe = gpio_aggregator_probe,
 	.driver = {
 		.name = DRV_NAME,
-		.groups = gpio_aggregator_groups,
 		.of_match_table = gpio_aggregator_dt_ids,
 		/* Configfs relies on the probe being done on registration */
 		.probe_type = PROBE_FORCE_SYNCHRONOUS,
+		.groups = gpio_aggregator_driver_groups,
 	},
+	.probe = gpio_aggregator_probe,
 };
 
 /*
@@ -3168,7 +3203,8 @@ static int __init gpio_aggregator_init(void)
 	if (!gpio_aggregator_wq)
 		return -ENOMEM;
 
-	config_group_init(&gpio_aggregator_subsys.su_group);
+	config_group_init_type_name(&gpio_aggregator_subsys.su_group, DRV_NAME,
+				    &gpio_aggregator_dir_types[AGGR_DIR_ROOT]);
 	mutex_init(&gpio_aggregator_subsys.su_mutex);
 	ret = configfs_register_subsystem(&gpio_aggregator_subsys);
 	if (ret) {
