@@ -7,7 +7,7 @@
 # gpio-sim and gpio-aggregator modules, configfs at /sys/kernel/config and
 # the libgpiod 1.6 command line tools. The "devicetree" group needs a kernel
 # booted with harness/dts/test.dts and is skipped without a devicetree; its
-# dt_door_bind case needs udevadm. The cases that run the admin guide's
+# dt_hatch_bind case needs udevadm. The cases that run the admin guide's
 # examples need the guide, found from this directory in the kernel tree
 # (or at $GPIO_AGGREGATOR_DOC).
 #
@@ -92,32 +92,39 @@ doc_examples_all_run() {
 }
 
 # The examples of "Creating an aggregator through sysfs" and its mirror in
-# configfs, in the order of the guide: the first device is
-# gpio-aggregator.0, which the mirror and delete_device examples name. And
-# first, that the tests run every example of the guide.
+# configfs, in the order of the guide, on a system that has two aggregators
+# already: the new one is gpio-aggregator.2, which the mirror and
+# delete_device examples name. And first, that the tests run every example
+# of the guide.
 sysfs_doc_example() {
-	local chip
+	local chip others
 
 	doc_examples_all_run
-	sim_create e6052000 32 e6052000.gpio
-	sim_create e6050000 32 e6050000.gpio
+	sim_create io 8 board-io
+	sim_create relays 4 relay-board
+	agg_new "board-io 0"
+	agg_new "board-io 1"
+	others=$(agg_devices)
 
 	doc_example sysfs-new-device
-	expect_eq "devices" "$(agg_devices)" gpio-aggregator.0
-	agg_chip gpio-aggregator.0
-	expect_eq "label" "$(chip_label "$CHIP")" gpio-aggregator.0
-	expect_line_map "$CHIP" e6052000:19 e6050000:20 e6050000:21
+	agg_chip gpio-aggregator.2
+	expect_eq "devices" "$(agg_devices)" \
+		"$others"$'\n'gpio-aggregator.2
+	expect_eq "label" "$(chip_label "$CHIP")" gpio-aggregator.2
+	expect_line_map "$CHIP" io:6 relays:2 relays:3
 
 	# It inverts line 0, whose parent line expect_line_map left pulled down.
 	doc_example sysfs-mirror
-	agg_chip gpio-aggregator.0
+	agg_chip gpio-aggregator.2
 	expect_values "$CHIP" 0 1
 
 	chip=$CHIP
 	doc_example sysfs-delete-device
-	expect_agg_gone gpio-aggregator.0 "$chip"
-	sim_remove e6052000
-	sim_remove e6050000
+	expect_agg_gone gpio-aggregator.2 "$chip"
+	agg_delete gpio-aggregator.0
+	agg_delete gpio-aggregator.1
+	sim_remove io
+	sim_remove relays
 }
 
 sysfs_gpiochip_name_key() {
@@ -173,20 +180,20 @@ sysfs_line_names() {
 sysfs_quoted_line_name() {
 	local mirror
 
-	sim_create e6052000 8 e6052000.gpio - - - - - "Door Lock"
-	expect_eq "name of sim line 5" "$(line_name "$(sim_chip e6052000)" 5)" "Door Lock"
+	sim_create io 8 board-io - - - - - "Door Lock"
+	expect_eq "name of sim line 5" "$(line_name "$(sim_chip io)" 5)" "Door Lock"
 	doc_example sysfs-quoted-name
 	AGG=$(agg_devices)
 	expect_eq "devices" "$AGG" gpio-aggregator.0
 	agg_chip "$AGG"
-	expect_line_map "$CHIP" e6052000:5 e6052000:3
+	expect_line_map "$CHIP" io:5 io:3
 	mirror=_sysfs.$(agg_id "$AGG")
 	expect_eq "line0 key" "$(cfs_attr "$mirror/line0/key")" "Door Lock"
-	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" e6052000.gpio
+	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" board-io
 	expect_eq "line1 offset" "$(cfs_attr "$mirror/line1/offset")" 3
 	[ ! -e "$AGG_CONFIGFS/$mirror/line2" ] || fail "$mirror has a line2"
 	agg_delete "$AGG"
-	sim_remove e6052000
+	sim_remove io
 }
 
 # Names in UTF-8 whose encoding holds byte 0xa0 ("à" is c3 a0, "Р" d0 a0),
@@ -840,8 +847,8 @@ configfs_attribute_values() {
 			write_attr "$value" "$dir/active_low"
 	done
 
-	must write_attr e6052000.gpio "$dir/key"
-	expect_eq "key" "$(cat "$dir/key")" e6052000.gpio
+	must write_attr board-io "$dir/key"
+	expect_eq "key" "$(cat "$dir/key")" board-io
 	must write_attr reset "$dir/name"
 	expect_eq "name" "$(cat "$dir/name")" reset
 	cfs_remove agg0
@@ -878,32 +885,32 @@ configfs_live_values() {
 configfs_doc_example() {
 	local dev chip
 
-	sim_create e6052000 32 e6052000.gpio
-	sim_create e6050000 32 e6050000.gpio
+	sim_create io 8 board-io
+	sim_create relays 4 relay-board
 
 	# The example of "Creating an aggregator through configfs": it prints
-	# the device's name.
+	# the device's name. Line 0 is inverted, line 1 is not.
 	doc_example configfs-create
-	dev=$(cat "$AGG_CONFIGFS/agg0/dev_name")
+	dev=$(cat "$AGG_CONFIGFS/pump/dev_name")
 	expect_eq "output of the example" "$DOC_OUT" "$dev"
-	expect_eq "live" "$(cfs_attr agg0/live)" 1
+	expect_eq "live" "$(cfs_attr pump/live)" 1
 
 	agg_chip "$dev"
 	chip=$CHIP
-	expect_eq "line 0 name" "$(line_name "$chip" 0)" reset
-	expect_eq "line 1 name" "$(line_name "$chip" 1)" enable
-	sim_pull e6052000 19 pull-up
-	sim_pull e6050000 20 pull-up
-	expect_values "$chip" "0 1" "1 0"
-	sim_pull e6052000 19 pull-down
-	sim_pull e6050000 20 pull-down
+	expect_eq "line 0 name" "$(line_name "$chip" 0)" pump-on
+	expect_eq "line 1 name" "$(line_name "$chip" 1)" flow
+	sim_pull relays 1 pull-up
+	sim_pull io 4 pull-up
 	expect_values "$chip" "0 1" "0 1"
+	sim_pull relays 1 pull-down
+	sim_pull io 4 pull-down
+	expect_values "$chip" "0 1" "1 0"
 
 	doc_example configfs-remove
-	[ ! -e "$AGG_CONFIGFS/agg0" ] || fail "agg0 not removed"
+	[ ! -e "$AGG_CONFIGFS/pump" ] || fail "pump not removed"
 	expect_agg_gone "$dev" "$chip"
-	sim_remove e6052000
-	sim_remove e6050000
+	sim_remove io
+	sim_remove relays
 }
 
 configfs_line_name_key() {
@@ -1290,16 +1297,16 @@ of_compatible() {
 dt_platform_devices() {
 	local dev chip
 
-	for dev in "$DT_SIM_DEVICE:gpio-simulator" "door:myvendor,mydoor" \
-		   "gpio-delay:gpio-delay" "slow-door:myvendor,myslowdoor" \
+	for dev in "$DT_SIM_DEVICE:gpio-simulator" "hatch:acme,hatch" \
+		   "gpio-delay:gpio-delay" "slow-hatch:acme,slow-hatch" \
 		   "gpio-delay-inverted:gpio-delay" \
-		   "inverted-door:myvendor,myinverteddoor"; do
+		   "inverted-hatch:acme,inverted-hatch"; do
 		[ -e "$PLATFORM_DEVICES/${dev%%:*}" ] ||
 			fail "no platform device ${dev%%:*}"
 		expect_eq "compatible of ${dev%%:*}" "$(of_compatible "${dev%%:*}")" \
 			"${dev#*:}"
 	done
-	[ ! -e "$PLATFORM_DEVICES/door/driver" ] || fail "door bound by itself"
+	[ ! -e "$PLATFORM_DEVICES/hatch/driver" ] || fail "hatch bound by itself"
 	chip=$(chip_with_label "$DT_SIM_LABEL") || fail "no chip labelled $DT_SIM_LABEL"
 	expect_eq "chip of $DT_SIM_DEVICE" "$(sim_chip dt)" "$chip"
 	expect_eq "lines of $DT_SIM_LABEL" "$(chip_num_lines "$chip")" 8
@@ -1327,36 +1334,36 @@ gpioinfo_words() {
 	sed 's/gpiochip[0-9]*/gpiochipN/' | tr -s ' \t' ' ' | sed 's/^ //; s/ $//'
 }
 
-# The examples of "Devices described in the devicetree", on the door node
+# The examples of "Devices described in the devicetree", on the hatch node
 # of harness/dts/test.dts, and the output the guide shows; and in between,
-# the udev rule of tools/gpio that the guide shows for door (udev_rule).
-dt_door_bind() {
+# the udev rule of tools/gpio that the guide shows for hatch (udev_rule).
+dt_hatch_bind() {
 	local chip
 
 	doc_example dt-bind
-	agg_chip door
+	agg_chip hatch
 	chip=$CHIP
-	expect_eq "label" "$(chip_label "$chip")" door
+	expect_eq "label" "$(chip_label "$chip")" hatch
 	doc_example dt-gpioinfo
-	expect_eq "gpioinfo door" "$(gpioinfo_words <<< "$DOC_OUT")" \
+	expect_eq "gpioinfo hatch" "$(gpioinfo_words <<< "$DOC_OUT")" \
 		"$(doc_output dt-gpioinfo | gpioinfo_words)"
-	expect_eq "line 0" "$(line_info door 0)" '"open" unused input active-high'
-	expect_eq "line 1" "$(line_info door 1)" '"lock" unused input active-high'
+	expect_eq "line 0" "$(line_info hatch 0)" '"motor" unused input active-high'
+	expect_eq "line 1" "$(line_info hatch 1)" '"latch" unused input active-high'
 	udev_rule "$chip"
 	doc_example dt-unbind
-	! dt_bound door || fail "door still bound after the unbind example"
-	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived unbinding door"
+	! dt_bound hatch || fail "hatch still bound after the unbind example"
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived unbinding hatch"
 }
 
 # The udev rule of tools/gpio, as udev applies it (udevadm test, on the
-# chip's device), gives the chip of door to the user and group gpio-door,
+# chip's device), gives the chip of hatch to the user and group gpio-hatch,
 # who can then read its lines (that the parent chip stays closed to such a
 # user, perm_chip_handed_over checks); it leaves the chip of another
 # aggregator alone. The user and group are added to bind mounted copies of
 # /etc/passwd and /etc/group.
 UDEV_RULE=$BASE_DIR/../../../gpio/60-gpio-aggregator.rules
-DOOR_UID=4242
-AS_DOOR=(setpriv --reuid="$DOOR_UID" --regid="$DOOR_UID" --clear-groups
+HATCH_UID=4242
+AS_HATCH=(setpriv --reuid="$HATCH_UID" --regid="$HATCH_UID" --clear-groups
 	 --inh-caps=-all --bounding-set=-all)
 
 # udev_test CHIP: run udevadm test on the device of CHIP.
@@ -1366,7 +1373,7 @@ udev_test() {
 		fail "udevadm test on $1 failed: $(tail -n 5 "$WORK/udev.log")"
 }
 
-# udev_rule CHIP: the rule on door's chip CHIP, and on gpio-delay's.
+# udev_rule CHIP: the rule on hatch's chip CHIP, and on gpio-delay's.
 udev_rule() {
 	local rules=/run/udev/rules.d
 
@@ -1375,8 +1382,8 @@ udev_rule() {
 	trap 'umount /etc/passwd /etc/group 2> /dev/null
 	      rm -f "$rules/${UDEV_RULE##*/}"' EXIT
 	cp /etc/passwd /etc/group "$WORK/" || fail "cannot copy passwd and group"
-	echo "gpio-door:x:$DOOR_UID:$DOOR_UID::/nonexistent:/usr/sbin/nologin" >> "$WORK/passwd"
-	echo "gpio-door:x:$DOOR_UID:" >> "$WORK/group"
+	echo "gpio-hatch:x:$HATCH_UID:$HATCH_UID::/nonexistent:/usr/sbin/nologin" >> "$WORK/passwd"
+	echo "gpio-hatch:x:$HATCH_UID:" >> "$WORK/group"
 	must mount --bind "$WORK/passwd" /etc/passwd
 	must mount --bind "$WORK/group" /etc/group
 	[ -d "$rules" ] || must mkdir -p "$rules"
@@ -1385,14 +1392,14 @@ udev_rule() {
 	udev_test "$1"
 	if ! grep -q "${UDEV_RULE##*/}:[0-9]* OWNER" "$WORK/udev.log"; then
 		note "udevadm test: $(grep -i -e "${UDEV_RULE##*/}" -e error "$WORK/udev.log")"
-		fail "the rule did not match $1 of door"
+		fail "the rule did not match $1 of hatch"
 	fi
 	expect_eq "owner, group and mode of /dev/$1" \
-		"$(stat -c '%u %g %a' "/dev/$1")" "$DOOR_UID $DOOR_UID 660"
+		"$(stat -c '%u %g %a' "/dev/$1")" "$HATCH_UID $HATCH_UID 660"
 	sim_pull dt 2 pull-up
 	sim_pull dt 3 pull-up
-	expect_eq "door's lines read by gpio-door" \
-		"$("${AS_DOOR[@]}" gpioget "$1" 0 1 2>&1)" "1 0"
+	expect_eq "hatch's lines read by gpio-hatch" \
+		"$("${AS_HATCH[@]}" gpioget "$1" 0 1 2>&1)" "1 0"
 
 	agg_chip gpio-delay
 	udev_test "$CHIP"
@@ -1403,63 +1410,63 @@ udev_rule() {
 	trap - EXIT
 }
 
-# expect_door_follows_sim: door's lines read what is pulled at lines 2 and 3
-# of the devicetree gpio-sim chip (door's line 1 is active low).
-expect_door_follows_sim() {
+# expect_hatch_follows_sim: hatch's lines read what is pulled at lines 2 and 3
+# of the devicetree gpio-sim chip (hatch's line 1 is active low).
+expect_hatch_follows_sim() {
 	sim_pull dt 2 pull-up
 	sim_pull dt 3 pull-up
-	expect_values door "0 1" "1 0"
+	expect_values hatch "0 1" "1 0"
 	sim_pull dt 2 pull-down
 	sim_pull dt 3 pull-down
-	expect_values door "0 1" "0 1"
+	expect_values hatch "0 1" "0 1"
 }
 
-dt_door_values() {
+dt_hatch_values() {
 	local pid
 
-	dt_bind door
-	agg_chip door
-	expect_door_follows_sim
+	dt_bind hatch
+	agg_chip hatch
+	expect_hatch_follows_sim
 
-	spawn "$WORK/gpioset.out" gpioset --mode=signal door 0=1 1=1
+	spawn "$WORK/gpioset.out" gpioset --mode=signal hatch 0=1 1=1
 	pid=$SPAWNED
 	expect_sim_value dt 2 1
 	expect_sim_value dt 3 0
 	stop "$pid"
 	sim_pull dt 2 pull-up
 	sim_pull dt 3 pull-down
-	spawn "$WORK/gpioset.out" gpioset --mode=signal door 0=0 1=0
+	spawn "$WORK/gpioset.out" gpioset --mode=signal hatch 0=0 1=0
 	pid=$SPAWNED
 	expect_sim_value dt 2 0
 	expect_sim_value dt 3 1
 	stop "$pid"
-	dt_unbind door || fail "unbinding door failed"
+	dt_unbind hatch || fail "unbinding hatch failed"
 }
 
-dt_door_unbind_rebind() {
+dt_hatch_unbind_rebind() {
 	local sim chip
 
 	sim=$(sim_chip dt)
-	dt_bind door
-	agg_chip door
+	dt_bind hatch
+	agg_chip hatch
 	chip=$CHIP
 	expect_line_busy "$sim" 2
 	expect_line_busy "$sim" 3
 
 	# Documentation example "Devices described in the devicetree": the
 	# unbind command.
-	must write_attr door "$AGG_DRIVER/unbind"
+	must write_attr hatch "$AGG_DRIVER/unbind"
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip exists after unbind"
 	line_free "$sim" 2 || fail "line 2 of $sim busy after unbind"
 	line_free "$sim" 3 || fail "line 3 of $sim busy after unbind"
 
-	must write_attr door "$AGG_DRIVER/bind"
-	agg_chip door
-	expect_eq "lines of door" "$(chip_num_lines "$CHIP")" 2
+	must write_attr hatch "$AGG_DRIVER/bind"
+	agg_chip hatch
+	expect_eq "lines of hatch" "$(chip_num_lines "$CHIP")" 2
 	expect_line_busy "$sim" 2
 	sim_pull dt 2 pull-up
-	expect_values door 0 1
-	dt_unbind door || fail "unbinding door failed"
+	expect_values hatch 0 1
+	dt_unbind hatch || fail "unbinding hatch failed"
 	line_free "$sim" 2 || fail "line 2 of $sim busy after the second unbind"
 }
 
@@ -1482,13 +1489,13 @@ dt_delay_ramp() {
 	local us
 
 	timed_set_tool
-	dt_bind slow-door
-	agg_chip slow-door
-	expect_eq "line 0 name" "$(line_name slow-door 0)" slow
-	expect_eq "line 1 name" "$(line_name slow-door 1)" fast
+	dt_bind slow-hatch
+	agg_chip slow-hatch
+	expect_eq "line 0 name" "$(line_name slow-hatch 0)" slow
+	expect_eq "line 1 name" "$(line_name slow-hatch 1)" fast
 
 	# Documentation example "Delayed lines: gpio-delay": the gpio-delay and
-	# slow-door nodes of harness/dts/test.dts. "slow" rises in 100 ms and
+	# slow-hatch nodes of harness/dts/test.dts. "slow" rises in 100 ms and
 	# falls in 10 ms.
 	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting slow failed: $us"
 	((us >= 100000)) || fail "slow rose in $us us, expected at least 100000"
@@ -1501,7 +1508,7 @@ dt_delay_ramp() {
 	us=$(timed_set "/dev/$CHIP" 1 0 1) || fail "setting fast failed: $us"
 	((us < 100000)) || fail "fast rose in $us us, expected no delay"
 	expect_sim_value dt 5 1
-	dt_unbind slow-door || fail "unbinding slow-door failed"
+	dt_unbind slow-hatch || fail "unbinding slow-hatch failed"
 }
 
 # expect_ramp WHAT US RAMP_US: setting a delayed line took US microseconds:
@@ -1521,9 +1528,9 @@ dt_delay_active_low_parent() {
 	dt_bound gpio-delay-inverted ||
 		fail "gpio-delay-inverted is not bound to $AGG_MODULE"
 	expect_line_busy "$(sim_chip dt)" 6
-	dt_bind inverted-door
-	agg_chip inverted-door
-	expect_eq "line 0 name" "$(line_name inverted-door 0)" inverted
+	dt_bind inverted-hatch
+	agg_chip inverted-hatch
+	expect_eq "line 0 name" "$(line_name inverted-hatch 0)" inverted
 
 	# harness/dts/test.dts: line 6 of dt-sim, active low, rises in 30 ms
 	# and falls in 200 ms. The ramp is that of the level on line 6: a
@@ -1535,7 +1542,7 @@ dt_delay_active_low_parent() {
 	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting inverted to 1 failed: $us"
 	expect_ramp "setting inverted to 1 (line 6 falling)" "$us" 200000
 	expect_sim_value dt 6 0
-	dt_unbind inverted-door || fail "unbinding inverted-door failed"
+	dt_unbind inverted-hatch || fail "unbinding inverted-hatch failed"
 }
 
 # ===========================================================================
@@ -1704,7 +1711,7 @@ cfs_is_live() {
 stress_parent_rebind() {
 	local stop=$WORK/stop sysfs_dev reader i
 
-	# Lines 2 to 6 of the simulator are taken by door and gpio-delay
+	# Lines 2 to 6 of the simulator are taken by hatch and gpio-delay
 	agg_new "$DT_SIM_LABEL 0"
 	sysfs_dev=$AGG
 	agg_chip "$sysfs_dev"
@@ -1712,12 +1719,12 @@ stress_parent_rebind() {
 	cfs_line agg0 0 "$DT_SIM_LABEL" 7
 	cfs_line agg0 1 "$DT_SIM_LABEL" 1
 	cfs_live agg0 1
-	dt_bind door
-	agg_chip door
+	dt_bind hatch
+	agg_chip hatch
 	start_waiter "$(dev_chip "$sysfs_dev")" 0
 
 	rm -f "$stop"
-	rebind_reader_loop "$stop" "$WORK/reads" "$sysfs_dev" "$CFS_DEV" door &
+	rebind_reader_loop "$stop" "$WORK/reads" "$sysfs_dev" "$CFS_DEV" hatch &
 	reader=$!
 	for ((i = 0; i < REBIND_ROUNDS; i++)); do
 		write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/unbind" ||
@@ -1730,17 +1737,17 @@ stress_parent_rebind() {
 	expect_waiter_failed
 	note "$CASE: $REBIND_ROUNDS rounds, $(cat "$WORK/reads") reads"
 
-	wait_for "$TIMEOUT" dt_bound door || fail "door did not come back"
+	wait_for "$TIMEOUT" dt_bound hatch || fail "hatch did not come back"
 	wait_for "$TIMEOUT" dt_bound gpio-delay || fail "gpio-delay did not come back"
-	agg_chip door
-	expect_door_follows_sim
+	agg_chip hatch
+	expect_hatch_follows_sim
 	agg_chip "$sysfs_dev"
 	expect_line_map "$CHIP" dt:0
 	wait_for "$TIMEOUT" cfs_is_live agg0 ||
 		fail "agg0 did not come back: live reads $(cfs_attr agg0/live)"
 	agg_chip "$CFS_DEV"
 	expect_line_map "$CHIP" dt:7 dt:1
-	dt_unbind door || fail "unbinding door failed"
+	dt_unbind hatch || fail "unbinding hatch failed"
 	cfs_remove agg0
 	agg_delete "$sysfs_dev"
 }
@@ -2029,23 +2036,23 @@ configfs_parent_goes_away() {
 dt_parent_goes_away() {
 	local chip
 
-	dt_bind door
-	agg_chip door
+	dt_bind hatch
+	agg_chip hatch
 	chip=$CHIP
 	start_waiter "$chip" 0
 
 	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/unbind"
 	expect_waiter_failed
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
-	dt_bound door && fail "door is still bound without its parent"
+	dt_bound hatch && fail "hatch is still bound without its parent"
 	dt_bound gpio-delay && fail "gpio-delay is still bound without its parent"
 
 	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind"
-	wait_for "$TIMEOUT" dt_bound door || fail "door did not come back"
+	wait_for "$TIMEOUT" dt_bound hatch || fail "hatch did not come back"
 	wait_for "$TIMEOUT" dt_bound gpio-delay || fail "gpio-delay did not come back"
-	agg_chip door
-	expect_door_follows_sim
-	dt_unbind door || fail "unbinding door failed"
+	agg_chip hatch
+	expect_hatch_follows_sim
+	dt_unbind hatch || fail "unbinding hatch failed"
 }
 
 # ===========================================================================
@@ -2525,9 +2532,9 @@ group_cases() {
 	devicetree) echo \
 		dt_platform_devices \
 		dt_delay_bound \
-		dt_door_bind \
-		dt_door_values \
-		dt_door_unbind_rebind \
+		dt_hatch_bind \
+		dt_hatch_values \
+		dt_hatch_unbind_rebind \
 		dt_delay_ramp \
 		dt_delay_active_low_parent \
 		dt_parent_goes_away ;;
