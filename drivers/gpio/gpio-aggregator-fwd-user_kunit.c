@@ -6,7 +6,10 @@
  * the driver wraps some chip callbacks with its own; its request callback
  * gets the parent line with gpiod_get_index() and adds it to the forwarder,
  * its free callback hands it back with gpiochip_fwd_desc_free(). Some
- * offsets never have a parent line (a sparse forwarder).
+ * offsets never have a parent line (a sparse forwarder). One offset takes
+ * its parent line from a chip that sleeps, as an I2C expander would; the
+ * forwarder, empty when registered, can sleep, and so may the driver's
+ * callbacks, which say so with might_sleep().
  *
  * Built as a module of its own that imports the GPIO_FORWARDER namespace,
  * as such a driver would.
@@ -26,15 +29,27 @@
 #include <linux/gpio/machine.h>
 #include <linux/module.h>
 
-#define FWD_USER_NGPIO		5
+#define FWD_USER_NGPIO		6
 #define FWD_USER_PARENT_NGPIO	8
 #define FWD_USER_PARENT		"fwd-user-kunit-parent"
+#define FWD_USER_SLEEPING	"fwd-user-kunit-sleeping-parent"
+/* The offset whose parent line is on the sleeping parent, and that line */
+#define FWD_USER_SLEEPING_OFFSET	5
+#define FWD_USER_SLEEPING_LINE		5
 
 /*
- * Parent line of each offset of the forwarder, or -1: offsets 1 and 3 have
- * none. The driver's lookup table gives the parent lines in this order.
+ * Parent chip and line of each offset of the forwarder, or -1: offsets 1
+ * and 3 have none, offset 5 is on the sleeping parent. The driver's lookup
+ * table gives the parent lines in this order.
  */
-static const int fwd_user_pin_map[FWD_USER_NGPIO] = { 6, -1, 0, -1, 3 };
+static const char *const fwd_user_pin_chip[FWD_USER_NGPIO] = {
+	FWD_USER_PARENT, NULL, FWD_USER_PARENT, NULL, FWD_USER_PARENT,
+	FWD_USER_SLEEPING,
+};
+
+static const int fwd_user_pin_map[FWD_USER_NGPIO] = {
+	6, -1, 0, -1, 3, FWD_USER_SLEEPING_LINE,
+};
 
 /**
  * struct fwd_user_parent - the parent chip: levels and directions only
@@ -68,12 +83,14 @@ struct fwd_user {
 
 /**
  * struct fwd_user_ctx - context of a test
- * @parent: the parent chip
+ * @parent: the parent chip that does not sleep
+ * @sleeping: the parent chip that sleeps
  * @user: the driver under test
  * @consumer: a device that uses the lines of the forwarder
  */
 struct fwd_user_ctx {
 	struct fwd_user_parent parent;
+	struct fwd_user_parent sleeping;
 	struct fwd_user user;
 	struct device *consumer;
 };
@@ -165,6 +182,8 @@ static int fwd_user_request(struct gpio_chip *gc, unsigned int offset)
 	struct gpio_desc *desc;
 	int ret;
 
+	might_sleep();
+
 	if (fwd_user_pin_map[offset] < 0)
 		return gpiochip_fwd_gpio_request(fwd, offset);
 
@@ -188,6 +207,7 @@ static void fwd_user_free(struct gpio_chip *gc, unsigned int offset)
 	struct gpiochip_fwd *fwd = gpiochip_get_data(gc);
 	struct fwd_user *user = gpiochip_fwd_get_data(fwd);
 
+	might_sleep();
 	gpiochip_fwd_desc_free(fwd, offset);
 	user->frees++;
 }
@@ -196,6 +216,8 @@ static int fwd_user_get_direction(struct gpio_chip *gc, unsigned int offset)
 {
 	struct gpiochip_fwd *fwd = gpiochip_get_data(gc);
 
+	might_sleep();
+
 	return gpiochip_fwd_gpio_get_direction(fwd, offset);
 }
 
@@ -203,6 +225,7 @@ static int fwd_user_direction_input(struct gpio_chip *gc, unsigned int offset)
 {
 	struct gpiochip_fwd *fwd = gpiochip_get_data(gc);
 
+	might_sleep();
 	fwd_user_of(gc)->direction_calls++;
 
 	return gpiochip_fwd_gpio_direction_input(fwd, offset);
@@ -213,6 +236,7 @@ static int fwd_user_direction_output(struct gpio_chip *gc, unsigned int offset,
 {
 	struct gpiochip_fwd *fwd = gpiochip_get_data(gc);
 
+	might_sleep();
 	fwd_user_of(gc)->direction_calls++;
 
 	return gpiochip_fwd_gpio_direction_output(fwd, offset, value);
@@ -221,9 +245,9 @@ static int fwd_user_direction_output(struct gpio_chip *gc, unsigned int offset,
 KUNIT_DEFINE_ACTION_WRAPPER(fwd_user_remove_lookup, gpiod_remove_lookup_table,
 			    struct gpiod_lookup_table *);
 
-/* Maps the lines of @dev with @con_id, by index, to the lines of @chip. */
+/* Maps the lines of @dev with @con_id, by index, to lines of @chips. */
 static void fwd_user_add_lookup(struct kunit *test, struct device *dev,
-				const char *con_id, const char *chip,
+				const char *con_id, const char *const *chips,
 				const int *hwnums, unsigned int num)
 {
 	struct gpiod_lookup_table *table;
@@ -236,7 +260,7 @@ static void fwd_user_add_lookup(struct kunit *test, struct device *dev,
 	table->dev_id = dev_name(dev);
 	for (i = 0; i < num; i++) {
 		if (hwnums[i] >= 0)
-			table->table[n++] = GPIO_LOOKUP_IDX(chip, hwnums[i],
+			table->table[n++] = GPIO_LOOKUP_IDX(chips[i], hwnums[i],
 							    con_id, i, 0);
 	}
 
@@ -246,25 +270,28 @@ static void fwd_user_add_lookup(struct kunit *test, struct device *dev,
 							table), 0);
 }
 
-static void fwd_user_add_parent(struct kunit *test, struct device *dev)
+static void fwd_user_add_parent(struct kunit *test, struct device *dev,
+				struct fwd_user_parent *parent,
+				const char *label, bool can_sleep)
 {
-	struct fwd_user_ctx *ctx = test->priv;
-	struct gpio_chip *gc = &ctx->parent.gc;
+	parent->gc = (struct gpio_chip) {
+		.label = label,
+		.parent = dev,
+		.owner = THIS_MODULE,
+		.can_sleep = can_sleep,
+		.base = -1,
+		.ngpio = FWD_USER_PARENT_NGPIO,
+		.get_direction = fwd_user_parent_get_direction,
+		.direction_input = fwd_user_parent_direction_input,
+		.direction_output = fwd_user_parent_direction_output,
+		.get = fwd_user_parent_get,
+		.get_multiple = fwd_user_parent_get_multiple,
+		.set_rv = fwd_user_parent_set,
+		.set_multiple_rv = fwd_user_parent_set_multiple,
+	};
 
-	gc->label = FWD_USER_PARENT;
-	gc->parent = dev;
-	gc->owner = THIS_MODULE;
-	gc->base = -1;
-	gc->ngpio = FWD_USER_PARENT_NGPIO;
-	gc->get_direction = fwd_user_parent_get_direction;
-	gc->direction_input = fwd_user_parent_direction_input;
-	gc->direction_output = fwd_user_parent_direction_output;
-	gc->get = fwd_user_parent_get;
-	gc->get_multiple = fwd_user_parent_get_multiple;
-	gc->set_rv = fwd_user_parent_set;
-	gc->set_multiple_rv = fwd_user_parent_set_multiple;
-
-	KUNIT_ASSERT_EQ(test, devm_gpiochip_add_data(dev, gc, &ctx->parent), 0);
+	KUNIT_ASSERT_EQ(test, devm_gpiochip_add_data(dev, &parent->gc, parent),
+			0);
 }
 
 /* The driver's probe, as pinctrl-upboard's. */
@@ -289,9 +316,11 @@ static void fwd_user_probe(struct kunit *test)
 
 static int fwd_user_test_init(struct kunit *test)
 {
-	static const int all[FWD_USER_NGPIO] = { 0, 1, 2, 3, 4 };
+	static const int all[FWD_USER_NGPIO] = { 0, 1, 2, 3, 4, 5 };
+	const char *forwarder[FWD_USER_NGPIO];
 	struct fwd_user_ctx *ctx;
 	struct device *provider;
+	unsigned int i;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
@@ -300,19 +329,24 @@ static int fwd_user_test_init(struct kunit *test)
 	/* Registered first, unregistered last */
 	provider = kunit_device_register(test, "fwd-user-provider");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, provider);
-	fwd_user_add_parent(test, provider);
+	fwd_user_add_parent(test, provider, &ctx->parent, FWD_USER_PARENT,
+			    false);
+	fwd_user_add_parent(test, provider, &ctx->sleeping, FWD_USER_SLEEPING,
+			    true);
 
 	ctx->user.dev = kunit_device_register(test, "fwd-user");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->user.dev);
-	fwd_user_add_lookup(test, ctx->user.dev, "external", FWD_USER_PARENT,
+	fwd_user_add_lookup(test, ctx->user.dev, "external", fwd_user_pin_chip,
 			    fwd_user_pin_map, FWD_USER_NGPIO);
 	fwd_user_probe(test);
 
 	/* A consumer of every line of the forwarder, by the chip's label */
 	ctx->consumer = kunit_device_register(test, "fwd-user-consumer");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->consumer);
-	fwd_user_add_lookup(test, ctx->consumer, NULL, dev_name(ctx->user.dev),
-			    all, FWD_USER_NGPIO);
+	for (i = 0; i < FWD_USER_NGPIO; i++)
+		forwarder[i] = dev_name(ctx->user.dev);
+	fwd_user_add_lookup(test, ctx->consumer, NULL, forwarder, all,
+			    FWD_USER_NGPIO);
 
 	return 0;
 }
@@ -335,6 +369,8 @@ static void fwd_user_test_data(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, gpiochip_fwd_get_data(ctx->user.fwd),
 			    (void *)&ctx->user);
 	KUNIT_EXPECT_EQ(test, gc->ngpio, FWD_USER_NGPIO);
+	/* Empty when registered: its lines may come from a sleeping chip */
+	KUNIT_EXPECT_TRUE(test, gc->can_sleep);
 	/* No line until one is requested */
 	KUNIT_EXPECT_EQ(test, ctx->user.requests, 0);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_get(ctx->user.fwd, 0), -ENODEV);
@@ -354,10 +390,10 @@ static void fwd_user_test_request_free(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, test_bit(6, &parent->outputs));
 	KUNIT_EXPECT_TRUE(test, test_bit(6, &parent->levels));
 
-	gpiod_set_value(desc, 0);
+	gpiod_set_value_cansleep(desc, 0);
 	KUNIT_EXPECT_FALSE(test, test_bit(6, &parent->levels));
 	__set_bit(6, &parent->levels);
-	KUNIT_EXPECT_EQ(test, gpiod_get_value(desc), 1);
+	KUNIT_EXPECT_EQ(test, gpiod_get_value_cansleep(desc), 1);
 
 	/* The parent line is taken while the forwarder has it */
 	direct = gpiod_get_index(ctx->user.dev, "external", 0, GPIOD_ASIS);
@@ -413,15 +449,17 @@ static void fwd_user_test_multiple(struct kunit *test)
 	/* Forwarder lines 4, 0, 2 are parent lines 3, 6, 0 */
 	parent->multiple_calls = 0;
 	values = BIT(0) | BIT(2);
-	KUNIT_EXPECT_EQ(test, gpiod_set_array_value(ARRAY_SIZE(descs), descs,
-						    NULL, &values), 0);
+	KUNIT_EXPECT_EQ(test, gpiod_set_array_value_cansleep(ARRAY_SIZE(descs),
+							     descs, NULL,
+							     &values), 0);
 	KUNIT_EXPECT_EQ(test, parent->levels, BIT(3) | BIT(0));
 	KUNIT_EXPECT_EQ(test, parent->multiple_calls, 1);
 
 	parent->levels = BIT(6);
 	values = 0;
-	KUNIT_EXPECT_EQ(test, gpiod_get_array_value(ARRAY_SIZE(descs), descs,
-						    NULL, &values), 0);
+	KUNIT_EXPECT_EQ(test, gpiod_get_array_value_cansleep(ARRAY_SIZE(descs),
+							     descs, NULL,
+							     &values), 0);
 	KUNIT_EXPECT_EQ(test, values, BIT(1));
 	KUNIT_EXPECT_EQ(test, parent->multiple_calls, 2);
 
@@ -430,11 +468,59 @@ static void fwd_user_test_multiple(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->user.frees, ARRAY_SIZE(offsets));
 }
 
+/*
+ * A line of a sleeping chip and one of a chip that does not, both added at
+ * request time to the forwarder empty when registered: both work, alone
+ * and together.
+ */
+static void fwd_user_test_sleeping_parent(struct kunit *test)
+{
+	struct fwd_user_ctx *ctx = test->priv;
+	struct fwd_user_parent *sleeping = &ctx->sleeping;
+	struct fwd_user_parent *parent = &ctx->parent;
+	struct gpio_desc *descs[2];
+	unsigned long values;
+
+	descs[0] = fwd_user_get(test, FWD_USER_SLEEPING_OFFSET, GPIOD_OUT_HIGH);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, descs[0]);
+	descs[1] = fwd_user_get(test, 2, GPIOD_OUT_LOW);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, descs[1]);
+	KUNIT_EXPECT_EQ(test, ctx->user.requests, 2);
+	KUNIT_EXPECT_TRUE(test, test_bit(FWD_USER_SLEEPING_LINE,
+					 &sleeping->outputs));
+	KUNIT_EXPECT_TRUE(test, test_bit(FWD_USER_SLEEPING_LINE,
+					 &sleeping->levels));
+
+	KUNIT_EXPECT_EQ(test, gpiod_set_value_cansleep(descs[0], 0), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(FWD_USER_SLEEPING_LINE,
+					  &sleeping->levels));
+	KUNIT_EXPECT_EQ(test, gpiod_set_value_cansleep(descs[1], 1), 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, &parent->levels));
+
+	/* Forwarder lines 5 and 2 are sleeping line 5 and line 0 */
+	values = BIT(0);
+	KUNIT_EXPECT_EQ(test, gpiod_set_array_value_cansleep(2, descs, NULL,
+							     &values), 0);
+	KUNIT_EXPECT_EQ(test, sleeping->levels, BIT(FWD_USER_SLEEPING_LINE));
+	KUNIT_EXPECT_FALSE(test, test_bit(0, &parent->levels));
+	__set_bit(0, &parent->levels);
+	sleeping->levels = 0;
+	values = 0;
+	KUNIT_EXPECT_EQ(test, gpiod_get_array_value_cansleep(2, descs, NULL,
+							     &values), 0);
+	KUNIT_EXPECT_EQ(test, values, BIT(1));
+
+	gpiod_put(descs[0]);
+	gpiod_put(descs[1]);
+	KUNIT_EXPECT_EQ(test, ctx->user.frees, 2);
+}
+
 static struct kunit_case fwd_user_cases[] = {
 	KUNIT_CASE(fwd_user_test_data),
 	KUNIT_CASE(fwd_user_test_request_free),
 	KUNIT_CASE(fwd_user_test_sparse),
 	KUNIT_CASE(fwd_user_test_multiple),
+	KUNIT_CASE(fwd_user_test_sleeping_parent),
 	{ }
 };
 

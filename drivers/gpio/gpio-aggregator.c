@@ -75,7 +75,12 @@
  * parent lines sorted by parent chip, so that gpiolib reaches each parent
  * chip once, whatever the order of the lines in the forwarder. The sort
  * takes time in proportion to the lines asked for and uses scratch space
- * allocated with the forwarder: these paths never allocate memory.
+ * allocated with the forwarder: the forwarder itself allocates nothing on
+ * these paths, whatever the number of lines. gpiolib may: its array call
+ * allocates two bitmaps per parent chip of more than
+ * CONFIG_GPIOLIB_FASTPATH_LIMIT lines (512 by default), with GFP_KERNEL on
+ * a chip that can sleep and GFP_ATOMIC on one that cannot, and fails with
+ * -ENOMEM when that fails.
  *
  * The exported gpiochip_fwd_gpio_*() functions are the API; the static
  * fwd_chip_*() functions are the gpio_chip callbacks that call them.
@@ -407,10 +412,12 @@ static int gpiochip_fwd_get_multiple_locked(struct gpiochip_fwd *fwd,
  *
  * Reads the lines of each parent chip in one call, whatever the order of
  * the lines in the forwarder; a single line as gpiochip_fwd_gpio_get()
- * does. Does not allocate memory.
+ * does. The forwarder allocates nothing here; gpiolib allocates two
+ * bitmaps for each parent chip wider than CONFIG_GPIOLIB_FASTPATH_LIMIT
+ * lines (GFP_ATOMIC when the forwarder cannot sleep).
  *
- * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
- * another negative errno.
+ * Return: 0 on success, -ENODEV when a line in @mask has no parent line,
+ * -ENOMEM when gpiolib could not allocate, or another negative errno.
  */
 int gpiochip_fwd_gpio_get_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
@@ -466,10 +473,12 @@ static int gpiochip_fwd_set_multiple_locked(struct gpiochip_fwd *fwd,
  *
  * Drives the lines of each parent chip in one call, whatever the order of
  * the lines in the forwarder; a single line as gpiochip_fwd_gpio_set()
- * does. Does not allocate memory.
+ * does. As for gpiochip_fwd_gpio_get_multiple(), only gpiolib allocates,
+ * and only for a parent chip wider than CONFIG_GPIOLIB_FASTPATH_LIMIT
+ * lines.
  *
- * Return: 0 on success, -ENODEV when a line in @mask has no parent line, or
- * another negative errno.
+ * Return: 0 on success, -ENODEV when a line in @mask has no parent line,
+ * -ENOMEM when gpiolib could not allocate, or another negative errno.
  */
 int gpiochip_fwd_gpio_set_multiple(struct gpiochip_fwd *fwd,
 				   unsigned long *mask, unsigned long *bits)
@@ -794,8 +803,10 @@ static int gpiochip_fwd_add_checked(struct gpiochip_fwd *fwd,
  *
  * May be called before and after gpiochip_fwd_register(). Before, a line
  * that can sleep makes the forwarder's chip a sleeping one. After, the chip
- * is what it is: a line that can sleep is refused on a chip that cannot.
- * Does not sleep when the forwarder's chip cannot.
+ * is what it is: a forwarder registered with an empty offset can sleep and
+ * takes any line; one registered full of lines that do not sleep cannot,
+ * and refuses a line that can. Does not sleep when the forwarder's chip
+ * cannot.
  *
  * Return: 0 on success, -EINVAL when @desc or @offset is invalid or @desc
  * sleeps on a registered chip that cannot, -EEXIST when @offset already
@@ -869,6 +880,18 @@ void gpiochip_fwd_desc_free(struct gpiochip_fwd *fwd, unsigned int offset)
 }
 EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_desc_free, GPIO_FORWARDER);
 
+static bool gpiochip_fwd_is_full(struct gpiochip_fwd *fwd)
+{
+	unsigned int offset;
+
+	for (offset = 0; offset < fwd->chip.ngpio; offset++) {
+		if (!fwd->descs[offset])
+			return false;
+	}
+
+	return true;
+}
+
 /**
  * gpiochip_fwd_register() - register the GPIO chip of a forwarder
  * @fwd: the forwarder
@@ -877,9 +900,15 @@ EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_desc_free, GPIO_FORWARDER);
  * Registers the chip with the forwarder as its driver data: gpiochip_get_data()
  * on the chip returns @fwd. Offsets without a parent line are allowed (a
  * sparse forwarder): requesting them fails with -ENODEV until a line is
- * added there. The chip can sleep when any parent line added so far can.
- * Values are logical: the active-low flag of each parent line applies. The
- * chip is removed when the forwarder's device is unbound.
+ * added there. Values are logical: the active-low flag of each parent line
+ * applies. The chip is removed when the forwarder's device is unbound.
+ *
+ * Whether the chip can sleep is settled here, for good. It can when any
+ * parent line added so far can, and when any offset is still empty: the
+ * lines added later may sleep (an I2C or SPI expander), and so may the
+ * callbacks of a driver that adds them at request time. Only a forwarder
+ * full of lines that do not sleep gets a chip that never sleeps, usable
+ * in atomic context, its multiple gets and sets under a spinlock.
  *
  * Return: 0 on success, or a negative errno.
  */
@@ -888,6 +917,9 @@ int gpiochip_fwd_register(struct gpiochip_fwd *fwd, void *data)
 	struct gpio_chip *chip = &fwd->chip;
 	struct device *dev = chip->parent;
 	int ret;
+
+	if (!gpiochip_fwd_is_full(fwd))
+		chip->can_sleep = true;
 
 	if (chip->can_sleep) {
 		ret = devm_mutex_init(dev, &fwd->mlock);
@@ -910,9 +942,10 @@ EXPORT_SYMBOL_NS_GPL(gpiochip_fwd_register, GPIO_FORWARDER);
 /*
  * Line spec parser (new_device)
  *
- * A spec is a list of tokens separated by whitespace and split with
- * next_arg(), so that a token in double quotes may hold whitespace: a line
- * name such as "Door Lock". "<key> <offsets>" are lines of a chip, "<key>"
+ * A spec is a list of tokens separated by whitespace; a token in double
+ * quotes may hold whitespace: a line name such as "Door Lock". Whitespace
+ * is ASCII whitespace only (see gpio_aggregator_is_blank()), so that UTF-8
+ * names pass whole. "<key> <offsets>" are lines of a chip, "<key>"
  * alone is a line looked up by name. <offsets> is a comma-separated list
  * of offsets and ranges ("0,3,5-7"), kept in the order written. A token
  * that follows a key and has only digits, commas and dashes is an offset
@@ -1071,25 +1104,85 @@ static unsigned int gpio_aggregator_count_quotes(const char *s)
 }
 
 /*
- * Splits @buf in place into at most @max tokens with next_arg(). Quotes may
- * enclose a whole token and nothing else; next_arg() cuts a token at its
- * first '=', which is put back. Returns the number of tokens, or -EINVAL.
+ * Whitespace as the parsers of this driver see it: ASCII's only. The
+ * kernel's isspace() is also true for byte 0xa0 (a Latin-1 no-break
+ * space), which ends the UTF-8 encoding of characters such as "à"
+ * (c3 a0): next_arg(), skip_spaces() and strim() would cut such a name.
+ */
+static bool gpio_aggregator_is_blank(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static char *gpio_aggregator_skip_blanks(char *s)
+{
+	while (gpio_aggregator_is_blank(*s))
+		s++;
+
+	return s;
+}
+
+/* Drops the whitespace at both ends of @s, in place; returns @s. */
+static char *gpio_aggregator_trim(char *s)
+{
+	char *start = gpio_aggregator_skip_blanks(s);
+	size_t len = strlen(start);
+
+	while (len && gpio_aggregator_is_blank(start[len - 1]))
+		len--;
+	memmove(s, start, len);
+	s[len] = '\0';
+
+	return s;
+}
+
+/*
+ * Cuts the next token off *@args in place and returns it, or NULL when
+ * only whitespace is left. Quotes that enclose a whole token are not part
+ * of it; a quote anywhere else stays in the token, for the caller to
+ * refuse.
+ */
+static char *gpio_aggregator_next_token(char **args)
+{
+	char *start = gpio_aggregator_skip_blanks(*args);
+	char *end;
+
+	if (!*start)
+		return NULL;
+
+	if (*start == '"') {
+		end = strchr(start + 1, '"');
+		if (end && (!end[1] || gpio_aggregator_is_blank(end[1]))) {
+			*end = '\0';
+			*args = end + 1;
+			return start + 1;
+		}
+	}
+
+	end = start;
+	while (*end && !gpio_aggregator_is_blank(*end))
+		end++;
+	*args = *end ? end + 1 : end;
+	*end = '\0';
+
+	return start;
+}
+
+/*
+ * Splits @buf in place into at most @max tokens. Quotes may enclose a
+ * whole token and nothing else. Returns the number of tokens, or -EINVAL.
  */
 static int gpio_aggregator_split(char *buf, char **tokens, unsigned int max)
 {
-	char *args = skip_spaces(buf), *token, *val;
+	char *args = buf, *token;
 	unsigned int n = 0;
 
 	if (gpio_aggregator_count_quotes(buf) % 2) {
-		pr_err("unbalanced quote in '%.64s'\n", strim(buf));
+		pr_err("unbalanced quote in '%.64s'\n", gpio_aggregator_trim(buf));
 		return -EINVAL;
 	}
 
-	while (*args && n < max) {
-		args = next_arg(args, &token, &val);
-		if (val)
-			token[strlen(token)] = '=';
-
+	while (n < max && (token = gpio_aggregator_next_token(&args))) {
 		if (!*token) {
 			pr_err("empty quoted GPIO line name\n");
 			return -EINVAL;
@@ -1378,36 +1471,39 @@ static struct gpio_aggregator *gpio_aggregator_alloc(bool init_via_sysfs)
 	return no_free_ptr(aggr);
 }
 
+static void gpio_aggregator_release_id(int id)
+{
+	guard(mutex)(&gpio_aggregator_lock);
+
+	idr_remove(&gpio_aggregator_idr, id);
+}
+
+/* Frees @aggr, which nothing else refers to any more, and its id. */
 static void gpio_aggregator_free(struct gpio_aggregator *aggr)
 {
-	scoped_guard(mutex, &gpio_aggregator_lock)
-		idr_remove(&gpio_aggregator_idr, aggr->id);
-
+	/* First: delete_device looks an aggregator up by its id */
+	gpio_aggregator_release_id(aggr->id);
 	mutex_destroy(&aggr->lock);
 	kfree(aggr);
 }
 
+/*
+ * A new line at offset @idx of the aggregated chip, with no key yet: one
+ * whose key is set alone is a line name (offset -1). Not in the lines of
+ * @aggr until gpio_aggregator_line_add().
+ */
 static struct gpio_aggregator_line *
-gpio_aggregator_line_alloc(struct gpio_aggregator *parent, unsigned int idx,
-			   const char *key, int offset)
+gpio_aggregator_new_line(struct gpio_aggregator *aggr, unsigned int idx)
 {
-	struct gpio_aggregator_line *line;
+	struct gpio_aggregator_line *line = kzalloc(sizeof(*line), GFP_KERNEL);
 
-	line = kzalloc(sizeof(*line), GFP_KERNEL);
-	if (!line)
-		return NULL;
-
-	if (key) {
-		line->key = kstrdup(key, GFP_KERNEL);
-		if (!line->key) {
-			kfree(line);
-			return NULL;
-		}
+	if (line) {
+		*line = (struct gpio_aggregator_line) {
+			.parent = aggr,
+			.idx = idx,
+			.offset = -1,
+		};
 	}
-
-	line->parent = parent;
-	line->idx = idx;
-	line->offset = offset;
 
 	return line;
 }
@@ -1448,17 +1544,23 @@ static void gpio_aggregator_line_add(struct gpio_aggregator *aggr,
  * An aggregator unbound that way tries to probe again from a work item: the
  * probe defers until the parent lines can be found again, and the driver
  * core retries it whenever a driver binds, so the aggregator comes back
- * with the same lines when its parents do.
+ * with the same lines when its parents do. The work first waits for the
+ * parent's unbinding to be over: a probe in the middle of it could link to
+ * the parent again, and the driver core warns when it finds such a link
+ * as it cleans up after the parent's driver.
  */
 
 /**
  * struct gpio_aggregator_reprobe - a probe to try again after an unbinding
  * @work: runs the probe
  * @dev: the device to probe, referenced until then
+ * @supplier: the device of the parent controller whose unbinding took the
+ *            aggregator down, referenced until the work ran
  */
 struct gpio_aggregator_reprobe {
 	struct work_struct work;
 	struct device *dev;
+	struct device *supplier;
 };
 
 /**
@@ -1560,6 +1662,15 @@ static void gpio_aggregator_reprobe_work(struct work_struct *work)
 		container_of(work, struct gpio_aggregator_reprobe, work);
 
 	/*
+	 * The driver core unbinds a supplier with its device lock held, from
+	 * the unbinding of its consumers (which queued this work) to the
+	 * removal of their links: once the lock is ours, it is over.
+	 */
+	device_lock(reprobe->supplier);
+	device_unlock(reprobe->supplier);
+	put_device(reprobe->supplier);
+
+	/*
 	 * Nothing to do with the result: the probe succeeds, or defers and
 	 * the driver core tries again later, or the device is gone.
 	 */
@@ -1572,8 +1683,9 @@ static void gpio_aggregator_reprobe_work(struct work_struct *work)
 
 /*
  * Runs as the aggregator's device unbinds: when a parent controller takes it
- * down, wait for the parent to come back. The work runs the probe once the
- * unbinding is over: it needs the device lock, held until then.
+ * down, wait for the parent to come back. The work runs the probe once both
+ * unbindings are over, the aggregator's and the parent's: it takes the
+ * device lock of each, held until then.
  */
 static void gpio_aggregator_unbind(void *data)
 {
@@ -1598,6 +1710,7 @@ static void gpio_aggregator_unbind(void *data)
 
 	INIT_WORK(&reprobe->work, gpio_aggregator_reprobe_work);
 	reprobe->dev = get_device(parents->dev);
+	reprobe->supplier = get_device(parents->links[i]->supplier);
 	queue_work(gpio_aggregator_wq, &reprobe->work);
 }
 
@@ -1981,11 +2094,9 @@ static int gpio_delay_of_xlate(struct gpio_chip *chip,
 	u32 line;
 	int ret;
 
-	if (gpiospec->args_count != chip->of_gpio_n_cells)
-		return -EINVAL;
-
+	/* Three cells: the line, its ramp-up and its ramp-down delay */
 	line = gpiospec->args[0];
-	if (line >= chip->ngpio)
+	if (gpiospec->args_count != 3 || line >= chip->ngpio)
 		return -EINVAL;
 
 	/* Without @flags, gpiolib only asks whether the line is ours */
@@ -2340,6 +2451,22 @@ static int gpio_aggregator_go_live(struct gpio_aggregator *aggr)
  * are refused.
  */
 
+/*
+ * The kinds of directories, each with its configfs type: the root, an
+ * aggregator made with mkdir, the mirror of one made through new_device,
+ * and a line. One mkdir and one release serve them all, telling the kinds
+ * apart by the type of the directory.
+ */
+enum gpio_aggregator_dir {
+	AGGR_DIR_ROOT,
+	AGGR_DIR_DEVICE,
+	AGGR_DIR_MIRROR,
+	AGGR_DIR_LINE,
+	AGGR_NUM_DIRS
+};
+
+static const struct config_item_type gpio_aggregator_dir_types[AGGR_NUM_DIRS];
+
 static struct gpio_aggregator *to_gpio_aggregator(struct config_item *item)
 {
 	return container_of(to_config_group(item), struct gpio_aggregator,
@@ -2386,17 +2513,15 @@ static int gpio_aggregator_parse_bool(const char *page, bool *val)
 	return -EINVAL;
 }
 
-/* Returns a copy of the string written, without surrounding whitespace. */
+/*
+ * Returns a copy of the string written, without the ASCII whitespace around
+ * it (a UTF-8 name may end in byte 0xa0).
+ */
 static char *gpio_aggregator_strdup_trimmed(const char *page, size_t count)
 {
-	char *str;
+	char *str = kstrndup(page, count, GFP_KERNEL);
 
-	str = kstrndup(skip_spaces(page), count, GFP_KERNEL);
-	if (!str)
-		return ERR_PTR(-ENOMEM);
-
-	/* No leading whitespace left: strim() returns str */
-	return strim(str);
+	return str ? gpio_aggregator_trim(str) : ERR_PTR(-ENOMEM);
 }
 
 /* Shows a string attribute of @line: empty when not set. */
@@ -2503,8 +2628,11 @@ static ssize_t gpio_aggregator_line_offset_store(struct config_item *item,
 	if (ret)
 		return ret;
 
-	/* -1: the key is a line name; out of range is EINVAL, not ERANGE */
-	ret = kstrtoint(page, 10, &offset);
+	/*
+	 * -1: the key is a line name; out of range is EINVAL, not ERANGE.
+	 * Base 0, as mainline: 0x1f is 31, and a leading 0 means octal.
+	 */
+	ret = kstrtoint(page, 0, &offset);
 	if (ret || offset < -1 || offset > AGGREGATOR_MAX_OFFSET) {
 		pr_err("%s/%s: offset '%.*s' is not -1 or 0 to %u\n",
 		       config_item_name(&line->parent->group.cg_item),
@@ -2588,14 +2716,6 @@ static ssize_t gpio_aggregator_line_active_low_store(struct config_item *item,
 
 CONFIGFS_ATTR(gpio_aggregator_line_, active_low);
 
-static struct configfs_attribute *gpio_aggregator_line_attrs[] = {
-	&gpio_aggregator_line_attr_key,
-	&gpio_aggregator_line_attr_offset,
-	&gpio_aggregator_line_attr_name,
-	&gpio_aggregator_line_attr_active_low,
-	NULL
-};
-
 static void gpio_aggregator_line_release(struct config_item *item)
 {
 	struct gpio_aggregator_line *line = to_gpio_aggregator_line(item);
@@ -2605,16 +2725,6 @@ static void gpio_aggregator_line_release(struct config_item *item)
 
 	gpio_aggregator_line_free(line);
 }
-
-static struct configfs_item_operations gpio_aggregator_line_item_ops = {
-	.release	= gpio_aggregator_line_release,
-};
-
-static const struct config_item_type gpio_aggregator_line_type = {
-	.ct_item_ops	= &gpio_aggregator_line_item_ops,
-	.ct_attrs	= gpio_aggregator_line_attrs,
-	.ct_owner	= THIS_MODULE,
-};
 
 static ssize_t gpio_aggregator_device_dev_name_show(struct config_item *item,
 						    char *page)
@@ -2674,12 +2784,6 @@ static ssize_t gpio_aggregator_device_live_store(struct config_item *item,
 
 CONFIGFS_ATTR(gpio_aggregator_device_, live);
 
-static struct configfs_attribute *gpio_aggregator_device_attrs[] = {
-	&gpio_aggregator_device_attr_dev_name,
-	&gpio_aggregator_device_attr_live,
-	NULL
-};
-
 /* Parses "line<N>", N in canonical decimal form. */
 static int gpio_aggregator_parse_line_dir(const char *name, unsigned int *idx)
 {
@@ -2701,10 +2805,10 @@ static int gpio_aggregator_parse_line_dir(const char *name, unsigned int *idx)
 	return 0;
 }
 
+/* mkdir of a line directory in the directory of @aggr */
 static struct config_group *
-gpio_aggregator_device_make_group(struct config_group *group, const char *name)
+gpio_aggregator_mkdir_line(struct gpio_aggregator *aggr, const char *name)
 {
-	struct gpio_aggregator *aggr = to_gpio_aggregator(&group->cg_item);
 	struct gpio_aggregator_line *line;
 	unsigned int idx;
 
@@ -2719,15 +2823,14 @@ gpio_aggregator_device_make_group(struct config_group *group, const char *name)
 	if (aggr->pdev)
 		return ERR_PTR(-EBUSY);
 
-	line = gpio_aggregator_line_alloc(aggr, idx, NULL, -1);
-	if (!line)
-		return ERR_PTR(-ENOMEM);
+	line = gpio_aggregator_new_line(aggr, idx);
+	if (line) {
+		gpio_aggregator_line_add(aggr, line);
+		config_group_init_type_name(&line->group, name,
+					    &gpio_aggregator_dir_types[AGGR_DIR_LINE]);
+	}
 
-	config_group_init_type_name(&line->group, name,
-				    &gpio_aggregator_line_type);
-	gpio_aggregator_line_add(aggr, line);
-
-	return &line->group;
+	return line ? &line->group : ERR_PTR(-ENOMEM);
 }
 
 static void gpio_aggregator_device_release(struct config_item *item)
@@ -2746,35 +2849,13 @@ static void gpio_aggregator_device_release(struct config_item *item)
 	gpio_aggregator_free(aggr);
 }
 
-static struct configfs_item_operations gpio_aggregator_device_item_ops = {
-	.release	= gpio_aggregator_device_release,
-};
-
-static struct configfs_group_operations gpio_aggregator_device_group_ops = {
-	.make_group	= gpio_aggregator_device_make_group,
-};
-
-static const struct config_item_type gpio_aggregator_device_type = {
-	.ct_item_ops	= &gpio_aggregator_device_item_ops,
-	.ct_group_ops	= &gpio_aggregator_device_group_ops,
-	.ct_attrs	= gpio_aggregator_device_attrs,
-	.ct_owner	= THIS_MODULE,
-};
-
-/* Aggregators made through sysfs: no group operations, so no mkdir */
-static const struct config_item_type gpio_aggregator_sysfs_device_type = {
-	.ct_item_ops	= &gpio_aggregator_device_item_ops,
-	.ct_attrs	= gpio_aggregator_device_attrs,
-	.ct_owner	= THIS_MODULE,
-};
-
 /*
- * configfs takes a reference to the module of the type of each directory
- * made with mkdir, and drops it on rmdir: the module cannot be unloaded
- * while an aggregator made in configfs exists.
+ * mkdir of an aggregator's directory. configfs takes a reference to the
+ * module of the type of each directory made with mkdir, and drops it on
+ * rmdir: the module cannot be unloaded while an aggregator made in configfs
+ * exists.
  */
-static struct config_group *
-gpio_aggregator_make_group(struct config_group *group, const char *name)
+static struct config_group *gpio_aggregator_mkdir_device(const char *name)
 {
 	struct gpio_aggregator *aggr;
 
@@ -2789,28 +2870,80 @@ gpio_aggregator_make_group(struct config_group *group, const char *name)
 		return ERR_CAST(aggr);
 
 	config_group_init_type_name(&aggr->group, name,
-				    &gpio_aggregator_device_type);
+				    &gpio_aggregator_dir_types[AGGR_DIR_DEVICE]);
 
 	return &aggr->group;
 }
 
-static struct configfs_group_operations gpio_aggregator_group_ops = {
-	.make_group	= gpio_aggregator_make_group,
+/* The one mkdir of all directories that have one: the root and devices */
+static struct config_group *gpio_aggregator_mkdir(struct config_group *group,
+						  const char *name)
+{
+	struct config_item *dir = &group->cg_item;
+
+	if (dir->ci_type == &gpio_aggregator_dir_types[AGGR_DIR_ROOT])
+		return gpio_aggregator_mkdir_device(name);
+
+	return gpio_aggregator_mkdir_line(to_gpio_aggregator(dir), name);
+}
+
+/* The one release of all directories but the root, which is static */
+static void gpio_aggregator_release(struct config_item *item)
+{
+	if (item->ci_type == &gpio_aggregator_dir_types[AGGR_DIR_LINE])
+		gpio_aggregator_line_release(item);
+	else
+		gpio_aggregator_device_release(item);
+}
+
+static struct configfs_group_operations gpio_aggregator_mkdir_ops = {
+	.make_group = gpio_aggregator_mkdir,
 };
 
-static const struct config_item_type gpio_aggregator_type = {
-	.ct_group_ops	= &gpio_aggregator_group_ops,
-	.ct_owner	= THIS_MODULE,
+static struct configfs_item_operations gpio_aggregator_release_ops = {
+	.release = gpio_aggregator_release,
 };
 
-static struct configfs_subsystem gpio_aggregator_subsys = {
-	.su_group = {
-		.cg_item = {
-			.ci_namebuf	= DRV_NAME,
-			.ci_type	= &gpio_aggregator_type,
-		},
+static struct configfs_attribute *gpio_aggregator_line_attrs[] = {
+	&gpio_aggregator_line_attr_key,
+	&gpio_aggregator_line_attr_offset,
+	&gpio_aggregator_line_attr_name,
+	&gpio_aggregator_line_attr_active_low,
+	NULL
+};
+
+static struct configfs_attribute *gpio_aggregator_device_attrs[] = {
+	&gpio_aggregator_device_attr_live,
+	&gpio_aggregator_device_attr_dev_name,
+	NULL
+};
+
+static const struct config_item_type gpio_aggregator_dir_types[AGGR_NUM_DIRS] = {
+	[AGGR_DIR_ROOT] = {
+		.ct_owner = THIS_MODULE,
+		.ct_group_ops = &gpio_aggregator_mkdir_ops,
+	},
+	[AGGR_DIR_DEVICE] = {
+		.ct_owner = THIS_MODULE,
+		.ct_group_ops = &gpio_aggregator_mkdir_ops,
+		.ct_item_ops = &gpio_aggregator_release_ops,
+		.ct_attrs = gpio_aggregator_device_attrs,
+	},
+	/* No group operations: no mkdir in a mirror */
+	[AGGR_DIR_MIRROR] = {
+		.ct_owner = THIS_MODULE,
+		.ct_item_ops = &gpio_aggregator_release_ops,
+		.ct_attrs = gpio_aggregator_device_attrs,
+	},
+	[AGGR_DIR_LINE] = {
+		.ct_owner = THIS_MODULE,
+		.ct_item_ops = &gpio_aggregator_release_ops,
+		.ct_attrs = gpio_aggregator_line_attrs,
 	},
 };
+
+/* Set up in gpio_aggregator_init() */
+static struct configfs_subsystem gpio_aggregator_subsys;
 
 /*
  * sysfs: new_device and delete_device
@@ -2838,19 +2971,22 @@ static int gpio_aggregator_create_sysfs(const struct gpio_aggregator_spec *specs
 
 	snprintf(name, sizeof(name), "_sysfs.%d", aggr->id);
 	config_group_init_type_name(&aggr->group, name,
-				    &gpio_aggregator_sysfs_device_type);
+				    &gpio_aggregator_dir_types[AGGR_DIR_MIRROR]);
 
 	for (i = 0; i < num; i++) {
-		line = gpio_aggregator_line_alloc(aggr, i, specs[i].key,
-						  specs[i].offset);
-		if (!line) {
+		line = gpio_aggregator_new_line(aggr, i);
+		if (line)
+			line->key = kstrdup(specs[i].key, GFP_KERNEL);
+		if (!line || !line->key) {
+			kfree(line);
 			ret = -ENOMEM;
 			goto err_put;
 		}
+		line->offset = specs[i].offset;
 
 		snprintf(name, sizeof(name), "line%u", i);
 		config_group_init_type_name(&line->group, name,
-					    &gpio_aggregator_line_type);
+					    &gpio_aggregator_dir_types[AGGR_DIR_LINE]);
 		configfs_add_default_group(&line->group, &aggr->group);
 
 		/* Nobody else sees the aggregator yet: no need for the lock */
@@ -2919,8 +3055,6 @@ static ssize_t new_device_store(struct device_driver *driver, const char *buf,
 
 	return ret ?: count;
 }
-
-static DRIVER_ATTR_WO(new_device);
 
 /* Parses "gpio-aggregator.<id>", maybe with a newline. */
 static int gpio_aggregator_parse_dev_name(const char *buf, int *id)
@@ -2999,24 +3133,36 @@ static ssize_t delete_device_store(struct device_driver *driver,
 	return count;
 }
 
-static DRIVER_ATTR_WO(delete_device);
+/* The driver's files in sysfs, root's to write: new_device, delete_device */
+static struct driver_attribute gpio_aggregator_driver_files[] = {
+	__ATTR_WO(new_device),
+	__ATTR_WO(delete_device),
+};
 
-static struct attribute *gpio_aggregator_attrs[] = {
-	&driver_attr_new_device.attr,
-	&driver_attr_delete_device.attr,
+static struct attribute *gpio_aggregator_driver_file_attrs[] = {
+	&gpio_aggregator_driver_files[0].attr,
+	&gpio_aggregator_driver_files[1].attr,
 	NULL
 };
-ATTRIBUTE_GROUPS(gpio_aggregator);
+
+static const struct attribute_group gpio_aggregator_driver_group = {
+	.attrs = gpio_aggregator_driver_file_attrs,
+};
+
+static const struct attribute_group *gpio_aggregator_driver_groups[] = {
+	&gpio_aggregator_driver_group,
+	NULL
+};
 
 static struct platform_driver gpio_aggregator_driver = {
-	.probe = gpio_aggregator_probe,
 	.driver = {
 		.name = DRV_NAME,
-		.groups = gpio_aggregator_groups,
 		.of_match_table = gpio_aggregator_dt_ids,
 		/* Configfs relies on the probe being done on registration */
 		.probe_type = PROBE_FORCE_SYNCHRONOUS,
+		.groups = gpio_aggregator_driver_groups,
 	},
+	.probe = gpio_aggregator_probe,
 };
 
 /*
@@ -3057,7 +3203,8 @@ static int __init gpio_aggregator_init(void)
 	if (!gpio_aggregator_wq)
 		return -ENOMEM;
 
-	config_group_init(&gpio_aggregator_subsys.su_group);
+	config_group_init_type_name(&gpio_aggregator_subsys.su_group, DRV_NAME,
+				    &gpio_aggregator_dir_types[AGGR_DIR_ROOT]);
 	mutex_init(&gpio_aggregator_subsys.su_mutex);
 	ret = configfs_register_subsystem(&gpio_aggregator_subsys);
 	if (ret) {

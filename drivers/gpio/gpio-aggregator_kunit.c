@@ -60,8 +60,8 @@ static const struct aggr_parse_case aggr_parse_cases[] = {
 	  "chipA:1 LED chipB:2 chipB:3" },
 	{ "line name last", "chipA 1 LED", 2, "chipA:1 LED" },
 	{ "line name first", "LED chipA 1", 2, "LED chipA:1" },
-	{ "labels with dots", "e6052000.gpio 19 e6050000.gpio 20-21", 3,
-	  "e6052000.gpio:19 e6050000.gpio:20 e6050000.gpio:21" },
+	{ "labels with dots", "2000000.gpio 4 ioexp.0.1 10-11", 3,
+	  "2000000.gpio:4 ioexp.0.1:10 ioexp.0.1:11" },
 	{ "chip device name", "gpiochip0 0-1", 2, "gpiochip0:0 gpiochip0:1" },
 	{ "extra whitespace", "\n  chip \t 1  ", 1, "chip:1" },
 	{ "tabs and newlines", "chip\t1\nother\t2\n", 2, "chip:1 other:2" },
@@ -85,6 +85,14 @@ static const struct aggr_parse_case aggr_parse_cases[] = {
 	{ "line name with equals", "a=b chip 1", 2, "a=b chip:1" },
 	{ "quoted name with equals", "\"x = y\"", 1, "x = y" },
 	{ "UTF-8 line name", "T\xc3\xbcr chip 1", 2, "T\xc3\xbcr chip:1" },
+	/* Byte 0xa0 ends the UTF-8 of "à", "Р" and "Š": it is no whitespace */
+	{ "UTF-8 line name ending in 0xa0", "Voil\xc3\xa0 chip 1", 2,
+	  "Voil\xc3\xa0 chip:1" },
+	{ "UTF-8 chip label with 0xa0", "\xd0\xa0-chip 1,2", 2,
+	  "\xd0\xa0-chip:1 \xd0\xa0-chip:2" },
+	{ "quoted UTF-8 name with 0xa0", "\"Voil\xc3\xa0 la\" chip 1", 2,
+	  "Voil\xc3\xa0 la chip:1" },
+	{ "UTF-8 line name last", "chip 1 \xc5\xa0", 2, "chip:1 \xc5\xa0" },
 	/* Syntax errors */
 	{ "empty", "", -EINVAL, NULL },
 	{ "blank", " \t\n", -EINVAL, NULL },
@@ -1038,10 +1046,15 @@ static void aggr_test_fwd_bad_setup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 2), 0);
 }
 
-/* Offsets without a parent line: a sparse forwarder */
+/*
+ * Offsets without a parent line: a sparse forwarder. Registered with an
+ * empty offset, it can sleep, and takes a sleeping line later.
+ */
 static void aggr_test_fwd_sparse(struct kunit *test)
 {
-	static const struct aggr_line lines[] = { { MOCK_A, 0 }, { MOCK_B, 0 } };
+	static const struct aggr_line lines[] = {
+		{ MOCK_A, 0 }, { MOCK_B, 0 }, { MOCK_SLEEPY, 2 },
+	};
 	struct aggr_test_ctx *ctx = test->priv;
 	struct gpio_desc *descs[ARRAY_SIZE(lines)];
 	unsigned long mask, bits = 0;
@@ -1053,6 +1066,7 @@ static void aggr_test_fwd_sparse(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[0], 0), 0);
 	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 2), 0);
 	KUNIT_ASSERT_EQ(test, gpiochip_fwd_register(fwd, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, gpiochip_fwd_get_gpiochip(fwd)->can_sleep);
 
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 0), 0);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), -ENODEV);
@@ -1073,6 +1087,18 @@ static void aggr_test_fwd_sparse(struct kunit *test)
 	gpiochip_fwd_desc_free(fwd, 1);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), -ENODEV);
 	KUNIT_EXPECT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[1], 0), -EEXIST);
+
+	/* A sleeping line fills the empty offset, and works with the others */
+	KUNIT_ASSERT_EQ(test, gpiochip_fwd_desc_add(fwd, descs[2], 1), 0);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_request(fwd, 1), 0);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_set(fwd, 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, aggr_mock(test, MOCK_SLEEPY)->values, BIT(2));
+	mask = GENMASK(2, 0);
+	bits = BIT(0);
+	KUNIT_EXPECT_EQ(test, gpiochip_fwd_gpio_set_multiple(fwd, &mask, &bits),
+			0);
+	KUNIT_EXPECT_EQ(test, aggr_mock(test, MOCK_SLEEPY)->values, 0);
+	KUNIT_EXPECT_EQ(test, aggr_mock(test, MOCK_A)->values & BIT(0), BIT(0));
 }
 
 static struct kunit_case aggr_fwd_cases[] = {

@@ -3,7 +3,7 @@
 # sees. Two simulated GPIO controllers (gpio-sim) stand in for real ones;
 # lines of both are aggregated into one new chip through sysfs, used, and
 # torn down; then an aggregator with named lines is built in configfs, and
-# the "door" device of the test devicetree is bound to the aggregator.
+# the "hatch" device of the test devicetree is bound to the aggregator.
 # Every value it shows is also checked: a wrong one ends the demo with
 # "demo: ..." and a non-zero status, which fails `make run` and the demo
 # step of `make test`.
@@ -143,16 +143,16 @@ show "echo 0 > $AGG_CFS/relays/live"
 show "rmdir $AGG_CFS/relays/line0 $AGG_CFS/relays/line1 $AGG_CFS/relays"
 
 echo
-echo "== The devicetree 'door' bound to the aggregator through driver_override"
+echo "== The devicetree 'hatch' bound to the aggregator through driver_override"
 dt_sim=$(basename /sys/devices/platform/gpio-sim-dt/gpiochip*)
-show "echo gpio-aggregator > /sys/bus/platform/devices/door/driver_override"
-show "echo door > $AGG_DRV/bind"
-check_has "gpioinfo door" " - 2 lines:" '"open"' '"lock"'
-echo "# 'lock' is active-low in devicetree: a logical 1 drives dt-sim line 3 low"
-show "gpioset door 1=1"
+show "echo gpio-aggregator > /sys/bus/platform/devices/hatch/driver_override"
+show "echo hatch > $AGG_DRV/bind"
+check_has "gpioinfo hatch" " - 2 lines:" '"motor"' '"latch"'
+echo "# 'latch' is active-low in devicetree: a logical 1 drives dt-sim line 3 low"
+show "gpioset hatch 1=1"
 check "cat /sys/devices/platform/gpio-sim-dt/$dt_sim/sim_gpio3/value" 0
-show "echo door > $AGG_DRV/unbind"
-echo > /sys/bus/platform/devices/door/driver_override
+show "echo hatch > $AGG_DRV/unbind"
+echo > /sys/bus/platform/devices/hatch/driver_override
 
 echo
 echo "== Teardown"

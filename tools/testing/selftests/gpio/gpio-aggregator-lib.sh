@@ -23,7 +23,7 @@ PLATFORM_DEVICES=/sys/bus/platform/devices
 DT_SIM_DEVICE=gpio-sim-dt
 SIM_DRIVER=/sys/bus/platform/drivers/gpio-sim
 DT_SIM_LABEL=dt-sim
-DT_CONSUMERS="door slow-door inverted-door second-slow-door no-gpios"
+DT_CONSUMERS="hatch slow-hatch inverted-hatch second-slow-hatch no-gpios"
 
 # Upper bound, in seconds, of every wait for a condition.
 TIMEOUT=${GPIO_AGGREGATOR_TIMEOUT:-10}

@@ -7,7 +7,7 @@
 # gpio-sim and gpio-aggregator modules, configfs at /sys/kernel/config and
 # the libgpiod 1.6 command line tools. The "devicetree" group needs a kernel
 # booted with harness/dts/test.dts and is skipped without a devicetree; its
-# dt_door_bind case needs udevadm. The cases that run the admin guide's
+# dt_hatch_bind case needs udevadm. The cases that run the admin guide's
 # examples need the guide, found from this directory in the kernel tree
 # (or at $GPIO_AGGREGATOR_DOC). The "expander" group needs the i2c-stub,
 # i2c-dev and gpio-pca953x modules and i2c-tools (i2cget, i2cset).
@@ -124,32 +124,39 @@ doc_examples_all_run() {
 }
 
 # The examples of "Creating an aggregator through sysfs" and its mirror in
-# configfs, in the order of the guide: the first device is
-# gpio-aggregator.0, which the mirror and delete_device examples name. And
-# first, that the tests run every example of the guide.
+# configfs, in the order of the guide, on a system that has two aggregators
+# already: the new one is gpio-aggregator.2, which the mirror and
+# delete_device examples name. And first, that the tests run every example
+# of the guide.
 sysfs_doc_example() {
-	local chip
+	local chip others
 
 	doc_examples_all_run
-	sim_create e6052000 32 e6052000.gpio
-	sim_create e6050000 32 e6050000.gpio
+	sim_create io 8 board-io
+	sim_create relays 4 relay-board
+	agg_new "board-io 0"
+	agg_new "board-io 1"
+	others=$(agg_devices)
 
 	doc_example sysfs-new-device
-	expect_eq "devices" "$(agg_devices)" gpio-aggregator.0
-	agg_chip gpio-aggregator.0
-	expect_eq "label" "$(chip_label "$CHIP")" gpio-aggregator.0
-	expect_line_map "$CHIP" e6052000:19 e6050000:20 e6050000:21
+	agg_chip gpio-aggregator.2
+	expect_eq "devices" "$(agg_devices)" \
+		"$others"$'\n'gpio-aggregator.2
+	expect_eq "label" "$(chip_label "$CHIP")" gpio-aggregator.2
+	expect_line_map "$CHIP" io:6 relays:2 relays:3
 
 	# It inverts line 0, whose parent line expect_line_map left pulled down.
 	doc_example sysfs-mirror
-	agg_chip gpio-aggregator.0
+	agg_chip gpio-aggregator.2
 	expect_values "$CHIP" 0 1
 
 	chip=$CHIP
 	doc_example sysfs-delete-device
-	expect_agg_gone gpio-aggregator.0 "$chip"
-	sim_remove e6052000
-	sim_remove e6050000
+	expect_agg_gone gpio-aggregator.2 "$chip"
+	agg_delete gpio-aggregator.0
+	agg_delete gpio-aggregator.1
+	sim_remove io
+	sim_remove relays
 }
 
 sysfs_gpiochip_name_key() {
@@ -205,20 +212,38 @@ sysfs_line_names() {
 sysfs_quoted_line_name() {
 	local mirror
 
-	sim_create e6052000 8 e6052000.gpio - - - - - "Door Lock"
-	expect_eq "name of sim line 5" "$(line_name "$(sim_chip e6052000)" 5)" "Door Lock"
+	sim_create io 8 board-io - - - - - "Door Lock"
+	expect_eq "name of sim line 5" "$(line_name "$(sim_chip io)" 5)" "Door Lock"
 	doc_example sysfs-quoted-name
 	AGG=$(agg_devices)
 	expect_eq "devices" "$AGG" gpio-aggregator.0
 	agg_chip "$AGG"
-	expect_line_map "$CHIP" e6052000:5 e6052000:3
+	expect_line_map "$CHIP" io:5 io:3
 	mirror=_sysfs.$(agg_id "$AGG")
 	expect_eq "line0 key" "$(cfs_attr "$mirror/line0/key")" "Door Lock"
-	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" e6052000.gpio
+	expect_eq "line1 key" "$(cfs_attr "$mirror/line1/key")" board-io
 	expect_eq "line1 offset" "$(cfs_attr "$mirror/line1/offset")" 3
 	[ ! -e "$AGG_CONFIGFS/$mirror/line2" ] || fail "$mirror has a line2"
 	agg_delete "$AGG"
-	sim_remove e6052000
+	sim_remove io
+}
+
+# Names in UTF-8 whose encoding holds byte 0xa0 ("à" is c3 a0, "Р" d0 a0),
+# which the kernel's isspace() takes for whitespace: as line names and as
+# chip labels, quoted and not. gpio-sim trims its names with strim(), so
+# 0xa0 is never their last byte here.
+sysfs_utf8_names() {
+	sim_create a 8 "Voilà-sim" - "Voilà-porte" "Рычаг вверх"
+	sim_create b 4 "Voilà sim b"
+
+	agg_new 'Voilà-porte Voilà-sim 3 "Рычаг вверх" "Voilà sim b" 0'
+	agg_chip "$AGG"
+	expect_line_map "$CHIP" a:1 a:3 a:2 b:0
+	expect_eq "line0 key" "$(cfs_attr "_sysfs.$(agg_id "$AGG")/line0/key")" \
+		"Voilà-porte"
+	agg_delete "$AGG"
+	sim_remove a
+	sim_remove b
 }
 
 sysfs_max_offset() {
@@ -889,7 +914,13 @@ configfs_attribute_values() {
 		must write_attr "$value" "$dir/offset"
 		expect_eq "offset" "$(cat "$dir/offset")" "$value"
 	done
-	for value in 65535 -2 abc ""; do
+	# Any base, as mainline's configfs: hexadecimal, and octal after a 0
+	for value in 0x1f:31 0X1F:31 010:8 0xfffe:65534 00:0; do
+		must write_attr "${value%%:*}" "$dir/offset"
+		expect_eq "offset ${value%%:*}" "$(cat "$dir/offset")" "${value#*:}"
+	done
+	must write_attr -1 "$dir/offset"
+	for value in 65535 -2 abc "" 0xffff 0x 09 -0x2; do
 		expect_refused EINVAL "offset '$value'" write_attr "$value" "$dir/offset"
 	done
 	expect_eq "offset after rejected writes" "$(cat "$dir/offset")" -1
@@ -903,8 +934,8 @@ configfs_attribute_values() {
 			write_attr "$value" "$dir/active_low"
 	done
 
-	must write_attr e6052000.gpio "$dir/key"
-	expect_eq "key" "$(cat "$dir/key")" e6052000.gpio
+	must write_attr board-io "$dir/key"
+	expect_eq "key" "$(cat "$dir/key")" board-io
 	must write_attr reset "$dir/name"
 	expect_eq "name" "$(cat "$dir/name")" reset
 	cfs_remove agg0
@@ -941,32 +972,32 @@ configfs_live_values() {
 configfs_doc_example() {
 	local dev chip
 
-	sim_create e6052000 32 e6052000.gpio
-	sim_create e6050000 32 e6050000.gpio
+	sim_create io 8 board-io
+	sim_create relays 4 relay-board
 
 	# The example of "Creating an aggregator through configfs": it prints
-	# the device's name.
+	# the device's name. Line 0 is inverted, line 1 is not.
 	doc_example configfs-create
-	dev=$(cat "$AGG_CONFIGFS/agg0/dev_name")
+	dev=$(cat "$AGG_CONFIGFS/pump/dev_name")
 	expect_eq "output of the example" "$DOC_OUT" "$dev"
-	expect_eq "live" "$(cfs_attr agg0/live)" 1
+	expect_eq "live" "$(cfs_attr pump/live)" 1
 
 	agg_chip "$dev"
 	chip=$CHIP
-	expect_eq "line 0 name" "$(line_name "$chip" 0)" reset
-	expect_eq "line 1 name" "$(line_name "$chip" 1)" enable
-	sim_pull e6052000 19 pull-up
-	sim_pull e6050000 20 pull-up
-	expect_values "$chip" "0 1" "1 0"
-	sim_pull e6052000 19 pull-down
-	sim_pull e6050000 20 pull-down
+	expect_eq "line 0 name" "$(line_name "$chip" 0)" pump-on
+	expect_eq "line 1 name" "$(line_name "$chip" 1)" flow
+	sim_pull relays 1 pull-up
+	sim_pull io 4 pull-up
 	expect_values "$chip" "0 1" "0 1"
+	sim_pull relays 1 pull-down
+	sim_pull io 4 pull-down
+	expect_values "$chip" "0 1" "1 0"
 
 	doc_example configfs-remove
-	[ ! -e "$AGG_CONFIGFS/agg0" ] || fail "agg0 not removed"
+	[ ! -e "$AGG_CONFIGFS/pump" ] || fail "pump not removed"
 	expect_agg_gone "$dev" "$chip"
-	sim_remove e6052000
-	sim_remove e6050000
+	sim_remove io
+	sim_remove relays
 }
 
 configfs_line_name_key() {
@@ -1003,6 +1034,30 @@ configfs_key_name_trimmed() {
 	expect_eq "name of line 0" "$(line_name "$CHIP" 0)" reset
 	expect_eq "name of line 1" "$(line_name "$CHIP" 1)" enable
 	expect_line_map "$CHIP" a:6 a:3
+	cfs_remove agg0
+	sim_remove a
+}
+
+# configfs key and name keep UTF-8 whole, even ending in byte 0xa0 ("à"
+# is c3 a0), which the kernel's isspace() takes for whitespace.
+configfs_utf8_key_name() {
+	local dir=$AGG_CONFIGFS/agg0
+
+	sim_create a 8 "Voilà-sim" - - "Voilà-porte"
+	cfs_new agg0
+	cfs_line agg0 0 "Voilà-porte" "" "Voilà"
+	cfs_line agg0 1 "Voilà-sim" 4 "Рычаг Р"
+	must write_attr "  Voilà " "$dir/line0/name"
+	expect_eq "line0 name" "$(cfs_attr agg0/line0/name)" "Voilà"
+	must write_attr "Voilà" "$dir/line0/key"
+	expect_eq "line0 key" "$(cfs_attr agg0/line0/key)" "Voilà"
+	must write_attr "Voilà-porte" "$dir/line0/key"
+	expect_eq "line1 name" "$(cfs_attr agg0/line1/name)" "Рычаг Р"
+	cfs_live agg0 1
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" a:2 a:4
+	expect_eq "name of line 0" "$(line_name "$CHIP" 0)" "Voilà"
+	expect_eq "name of line 1" "$(line_name "$CHIP" 1)" "Рычаг Р"
 	cfs_remove agg0
 	sim_remove a
 }
@@ -1371,16 +1426,16 @@ of_compatible() {
 dt_platform_devices() {
 	local dev chip
 
-	for dev in "$DT_SIM_DEVICE:gpio-simulator" "door:myvendor,mydoor" \
-		   "gpio-delay:gpio-delay" "slow-door:myvendor,myslowdoor" \
+	for dev in "$DT_SIM_DEVICE:gpio-simulator" "hatch:acme,hatch" \
+		   "gpio-delay:gpio-delay" "slow-hatch:acme,slow-hatch" \
 		   "gpio-delay-inverted:gpio-delay" \
-		   "inverted-door:myvendor,myinverteddoor"; do
+		   "inverted-hatch:acme,inverted-hatch"; do
 		[ -e "$PLATFORM_DEVICES/${dev%%:*}" ] ||
 			fail "no platform device ${dev%%:*}"
 		expect_eq "compatible of ${dev%%:*}" "$(of_compatible "${dev%%:*}")" \
 			"${dev#*:}"
 	done
-	[ ! -e "$PLATFORM_DEVICES/door/driver" ] || fail "door bound by itself"
+	[ ! -e "$PLATFORM_DEVICES/hatch/driver" ] || fail "hatch bound by itself"
 	chip=$(chip_with_label "$DT_SIM_LABEL") || fail "no chip labelled $DT_SIM_LABEL"
 	expect_eq "chip of $DT_SIM_DEVICE" "$(sim_chip dt)" "$chip"
 	expect_eq "lines of $DT_SIM_LABEL" "$(chip_num_lines "$chip")" 8
@@ -1408,36 +1463,36 @@ gpioinfo_words() {
 	sed 's/gpiochip[0-9]*/gpiochipN/' | tr -s ' \t' ' ' | sed 's/^ //; s/ $//'
 }
 
-# The examples of "Devices described in the devicetree", on the door node
+# The examples of "Devices described in the devicetree", on the hatch node
 # of harness/dts/test.dts, and the output the guide shows; and in between,
-# the udev rule of tools/gpio that the guide shows for door (udev_rule).
-dt_door_bind() {
+# the udev rule of tools/gpio that the guide shows for hatch (udev_rule).
+dt_hatch_bind() {
 	local chip
 
 	doc_example dt-bind
-	agg_chip door
+	agg_chip hatch
 	chip=$CHIP
-	expect_eq "label" "$(chip_label "$chip")" door
+	expect_eq "label" "$(chip_label "$chip")" hatch
 	doc_example dt-gpioinfo
-	expect_eq "gpioinfo door" "$(gpioinfo_words <<< "$DOC_OUT")" \
+	expect_eq "gpioinfo hatch" "$(gpioinfo_words <<< "$DOC_OUT")" \
 		"$(doc_output dt-gpioinfo | gpioinfo_words)"
-	expect_eq "line 0" "$(line_info door 0)" '"open" unused input active-high'
-	expect_eq "line 1" "$(line_info door 1)" '"lock" unused input active-high'
+	expect_eq "line 0" "$(line_info hatch 0)" '"motor" unused input active-high'
+	expect_eq "line 1" "$(line_info hatch 1)" '"latch" unused input active-high'
 	udev_rule "$chip"
 	doc_example dt-unbind
-	! dt_bound door || fail "door still bound after the unbind example"
-	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived unbinding door"
+	! dt_bound hatch || fail "hatch still bound after the unbind example"
+	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived unbinding hatch"
 }
 
 # The udev rule of tools/gpio, as udev applies it (udevadm test, on the
-# chip's device), gives the chip of door to the user and group gpio-door,
+# chip's device), gives the chip of hatch to the user and group gpio-hatch,
 # who can then read its lines (that the parent chip stays closed to such a
 # user, perm_chip_handed_over checks); it leaves the chip of another
 # aggregator alone. The user and group are added to bind mounted copies of
 # /etc/passwd and /etc/group.
 UDEV_RULE=$BASE_DIR/../../../gpio/60-gpio-aggregator.rules
-DOOR_UID=4242
-AS_DOOR=(setpriv --reuid="$DOOR_UID" --regid="$DOOR_UID" --clear-groups
+HATCH_UID=4242
+AS_HATCH=(setpriv --reuid="$HATCH_UID" --regid="$HATCH_UID" --clear-groups
 	 --inh-caps=-all --bounding-set=-all)
 
 # udev_test CHIP: run udevadm test on the device of CHIP.
@@ -1447,7 +1502,7 @@ udev_test() {
 		fail "udevadm test on $1 failed: $(tail -n 5 "$WORK/udev.log")"
 }
 
-# udev_rule CHIP: the rule on door's chip CHIP, and on gpio-delay's.
+# udev_rule CHIP: the rule on hatch's chip CHIP, and on gpio-delay's.
 udev_rule() {
 	local rules=/run/udev/rules.d
 
@@ -1456,8 +1511,8 @@ udev_rule() {
 	trap 'umount /etc/passwd /etc/group 2> /dev/null
 	      rm -f "$rules/${UDEV_RULE##*/}"' EXIT
 	cp /etc/passwd /etc/group "$WORK/" || fail "cannot copy passwd and group"
-	echo "gpio-door:x:$DOOR_UID:$DOOR_UID::/nonexistent:/usr/sbin/nologin" >> "$WORK/passwd"
-	echo "gpio-door:x:$DOOR_UID:" >> "$WORK/group"
+	echo "gpio-hatch:x:$HATCH_UID:$HATCH_UID::/nonexistent:/usr/sbin/nologin" >> "$WORK/passwd"
+	echo "gpio-hatch:x:$HATCH_UID:" >> "$WORK/group"
 	must mount --bind "$WORK/passwd" /etc/passwd
 	must mount --bind "$WORK/group" /etc/group
 	[ -d "$rules" ] || must mkdir -p "$rules"
@@ -1466,14 +1521,14 @@ udev_rule() {
 	udev_test "$1"
 	if ! grep -q "${UDEV_RULE##*/}:[0-9]* OWNER" "$WORK/udev.log"; then
 		note "udevadm test: $(grep -i -e "${UDEV_RULE##*/}" -e error "$WORK/udev.log")"
-		fail "the rule did not match $1 of door"
+		fail "the rule did not match $1 of hatch"
 	fi
 	expect_eq "owner, group and mode of /dev/$1" \
-		"$(stat -c '%u %g %a' "/dev/$1")" "$DOOR_UID $DOOR_UID 660"
+		"$(stat -c '%u %g %a' "/dev/$1")" "$HATCH_UID $HATCH_UID 660"
 	sim_pull dt 2 pull-up
 	sim_pull dt 3 pull-up
-	expect_eq "door's lines read by gpio-door" \
-		"$("${AS_DOOR[@]}" gpioget "$1" 0 1 2>&1)" "1 0"
+	expect_eq "hatch's lines read by gpio-hatch" \
+		"$("${AS_HATCH[@]}" gpioget "$1" 0 1 2>&1)" "1 0"
 
 	agg_chip gpio-delay
 	udev_test "$CHIP"
@@ -1484,63 +1539,63 @@ udev_rule() {
 	trap - EXIT
 }
 
-# expect_door_follows_sim: door's lines read what is pulled at lines 2 and 3
-# of the devicetree gpio-sim chip (door's line 1 is active low).
-expect_door_follows_sim() {
+# expect_hatch_follows_sim: hatch's lines read what is pulled at lines 2 and 3
+# of the devicetree gpio-sim chip (hatch's line 1 is active low).
+expect_hatch_follows_sim() {
 	sim_pull dt 2 pull-up
 	sim_pull dt 3 pull-up
-	expect_values door "0 1" "1 0"
+	expect_values hatch "0 1" "1 0"
 	sim_pull dt 2 pull-down
 	sim_pull dt 3 pull-down
-	expect_values door "0 1" "0 1"
+	expect_values hatch "0 1" "0 1"
 }
 
-dt_door_values() {
+dt_hatch_values() {
 	local pid
 
-	dt_bind door
-	agg_chip door
-	expect_door_follows_sim
+	dt_bind hatch
+	agg_chip hatch
+	expect_hatch_follows_sim
 
-	spawn "$WORK/gpioset.out" gpioset --mode=signal door 0=1 1=1
+	spawn "$WORK/gpioset.out" gpioset --mode=signal hatch 0=1 1=1
 	pid=$SPAWNED
 	expect_sim_value dt 2 1
 	expect_sim_value dt 3 0
 	stop "$pid"
 	sim_pull dt 2 pull-up
 	sim_pull dt 3 pull-down
-	spawn "$WORK/gpioset.out" gpioset --mode=signal door 0=0 1=0
+	spawn "$WORK/gpioset.out" gpioset --mode=signal hatch 0=0 1=0
 	pid=$SPAWNED
 	expect_sim_value dt 2 0
 	expect_sim_value dt 3 1
 	stop "$pid"
-	dt_unbind door || fail "unbinding door failed"
+	dt_unbind hatch || fail "unbinding hatch failed"
 }
 
-dt_door_unbind_rebind() {
+dt_hatch_unbind_rebind() {
 	local sim chip
 
 	sim=$(sim_chip dt)
-	dt_bind door
-	agg_chip door
+	dt_bind hatch
+	agg_chip hatch
 	chip=$CHIP
 	expect_line_busy "$sim" 2
 	expect_line_busy "$sim" 3
 
 	# Documentation example "Devices described in the devicetree": the
 	# unbind command.
-	must write_attr door "$AGG_DRIVER/unbind"
+	must write_attr hatch "$AGG_DRIVER/unbind"
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip exists after unbind"
 	line_free "$sim" 2 || fail "line 2 of $sim busy after unbind"
 	line_free "$sim" 3 || fail "line 3 of $sim busy after unbind"
 
-	must write_attr door "$AGG_DRIVER/bind"
-	agg_chip door
-	expect_eq "lines of door" "$(chip_num_lines "$CHIP")" 2
+	must write_attr hatch "$AGG_DRIVER/bind"
+	agg_chip hatch
+	expect_eq "lines of hatch" "$(chip_num_lines "$CHIP")" 2
 	expect_line_busy "$sim" 2
 	sim_pull dt 2 pull-up
-	expect_values door 0 1
-	dt_unbind door || fail "unbinding door failed"
+	expect_values hatch 0 1
+	dt_unbind hatch || fail "unbinding hatch failed"
 	line_free "$sim" 2 || fail "line 2 of $sim busy after the second unbind"
 }
 
@@ -1610,13 +1665,13 @@ dt_delay_ramp() {
 	local slow_fall_min
 
 	timed_set_tool
-	dt_bind slow-door
-	agg_chip slow-door
-	expect_eq "line 0 name" "$(line_name slow-door 0)" slow
-	expect_eq "line 1 name" "$(line_name slow-door 1)" fast
+	dt_bind slow-hatch
+	agg_chip slow-hatch
+	expect_eq "line 0 name" "$(line_name slow-hatch 0)" slow
+	expect_eq "line 1 name" "$(line_name slow-hatch 1)" fast
 
 	# Documentation example "Delayed lines: gpio-delay": the gpio-delay and
-	# slow-door nodes of harness/dts/test.dts. "slow" rises in 100 ms and
+	# slow-hatch nodes of harness/dts/test.dts. "slow" rises in 100 ms and
 	# falls in 10 ms: each rise waits 100 ms, each fall 10 ms, and a fall
 	# does not wait the 100 ms of a rise.
 	ramp_times "$CHIP" 0
@@ -1634,28 +1689,28 @@ dt_delay_ramp() {
 	expect_faster "fast falling" "$FALL_MIN" "$slow_fall_min" \
 		"the fastest fall of slow, which waits 10 ms"
 	expect_sim_value dt 5 1
-	dt_unbind slow-door || fail "unbinding slow-door failed"
+	dt_unbind slow-hatch || fail "unbinding slow-hatch failed"
 }
 
-# A second consumer of a gpio-delay line that slow-door holds: binding it
-# fails with EBUSY, and the delays of the line stay slow-door's.
+# A second consumer of a gpio-delay line that slow-hatch holds: binding it
+# fails with EBUSY, and the delays of the line stay slow-hatch's.
 dt_delay_second_consumer() {
 	local us
 
 	timed_set_tool
-	dt_bind slow-door
-	agg_chip slow-door
-	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/second-slow-door/driver_override"
+	dt_bind slow-hatch
+	agg_chip slow-hatch
+	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/second-slow-hatch/driver_override"
 	kmsg_mark
-	expect_errno EBUSY write_attr second-slow-door "$AGG_DRIVER/bind"
-	expect_kmsg_line "gpio-aggregator second-slow-door: error -EBUSY: cannot get GPIO 0"
-	dt_bound second-slow-door && fail "second-slow-door bound to a busy line"
+	expect_errno EBUSY write_attr second-slow-hatch "$AGG_DRIVER/bind"
+	expect_kmsg_line "gpio-aggregator second-slow-hatch: error -EBUSY: cannot get GPIO 0"
+	dt_bound second-slow-hatch && fail "second-slow-hatch bound to a busy line"
 	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting slow failed: $us"
 	((us >= 100000)) || fail "slow rose in $us us after a second consumer, expected at least 100000"
 	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting slow failed: $us"
 	((us >= 10000)) || fail "slow fell in $us us after a second consumer, expected at least 10000"
-	dt_unbind second-slow-door || fail "clearing second-slow-door failed"
-	dt_unbind slow-door || fail "unbinding slow-door failed"
+	dt_unbind second-slow-hatch || fail "clearing second-slow-hatch failed"
+	dt_unbind slow-hatch || fail "unbinding slow-hatch failed"
 }
 
 # A devicetree device without "gpios", handed to the aggregator: bind
@@ -1674,9 +1729,9 @@ dt_delay_active_low_parent() {
 	dt_bound gpio-delay-inverted ||
 		fail "gpio-delay-inverted is not bound to $AGG_MODULE"
 	expect_line_busy "$(sim_chip dt)" 6
-	dt_bind inverted-door
-	agg_chip inverted-door
-	expect_eq "line 0 name" "$(line_name inverted-door 0)" inverted
+	dt_bind inverted-hatch
+	agg_chip inverted-hatch
+	expect_eq "line 0 name" "$(line_name inverted-hatch 0)" inverted
 
 	# harness/dts/test.dts: line 6 of dt-sim, active low, rises in 30 ms
 	# and falls in 200 ms. The ramp is that of the level on line 6: a
@@ -1690,7 +1745,7 @@ dt_delay_active_low_parent() {
 	expect_faster "setting inverted to 0 (line 6 rising)" "$FALL_MIN" 200000 \
 		"the ramp-down delay"
 	expect_sim_value dt 6 0
-	dt_unbind inverted-door || fail "unbinding inverted-door failed"
+	dt_unbind inverted-hatch || fail "unbinding inverted-hatch failed"
 }
 
 # ===========================================================================
@@ -1823,6 +1878,81 @@ stress_live_toggle_held_lines() {
 	cfs_remove agg0
 	[ ! -e "$AGG_CONFIGFS/agg0" ] || fail "agg0 not removed"
 	sim_remove a
+}
+
+# Rounds of unbinding and binding the parent controller in
+# stress_parent_rebind.
+REBIND_ROUNDS=${GPIO_AGGREGATOR_REBIND_ROUNDS:-200}
+
+# rebind_reader_loop STOPFILE COUNTFILE DEV...: until STOPFILE exists, read
+# line 0 of each aggregator DEV whose chip is there (a read holds the line
+# while it lasts); count the reads that worked.
+rebind_reader_loop() {
+	local stop=$1 count=$2 n=0 dev chip
+
+	shift 2
+	until [ -e "$stop" ]; do
+		for dev; do
+			chip=$(dev_chip "$dev") || continue
+			gpioget "$chip" 0 > /dev/null 2>&1 && n=$((n + 1))
+		done
+	done
+	echo "$n" > "$count"
+}
+
+# The parent controller of aggregators made in each way (new_device,
+# configfs, devicetree) unbinds and binds again, round after round, without
+# waiting for the aggregators, while a process holds one of their lines
+# and another reads them. Each unbinding takes the aggregators down and
+# each binding brings them back: a probe tried again must not run in the
+# middle of the parent's unbinding (the driver core warns about the link
+# it leaves). At the end, every aggregator is back and works.
+cfs_is_live() {
+	[ "$(cfs_attr "$1/live")" = 1 ]
+}
+
+stress_parent_rebind() {
+	local stop=$WORK/stop sysfs_dev reader i
+
+	# Lines 2 to 6 of the simulator are taken by hatch and gpio-delay
+	agg_new "$DT_SIM_LABEL 0"
+	sysfs_dev=$AGG
+	agg_chip "$sysfs_dev"
+	cfs_new agg0
+	cfs_line agg0 0 "$DT_SIM_LABEL" 7
+	cfs_line agg0 1 "$DT_SIM_LABEL" 1
+	cfs_live agg0 1
+	dt_bind hatch
+	agg_chip hatch
+	start_waiter "$(dev_chip "$sysfs_dev")" 0
+
+	rm -f "$stop"
+	rebind_reader_loop "$stop" "$WORK/reads" "$sysfs_dev" "$CFS_DEV" hatch &
+	reader=$!
+	for ((i = 0; i < REBIND_ROUNDS; i++)); do
+		write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/unbind" ||
+			fail "round $i: unbinding $DT_SIM_DEVICE failed"
+		write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind" ||
+			fail "round $i: binding $DT_SIM_DEVICE failed"
+	done
+	touch "$stop"
+	wait "$reader"
+	expect_waiter_failed
+	note "$CASE: $REBIND_ROUNDS rounds, $(cat "$WORK/reads") reads"
+
+	wait_for "$TIMEOUT" dt_bound hatch || fail "hatch did not come back"
+	wait_for "$TIMEOUT" dt_bound gpio-delay || fail "gpio-delay did not come back"
+	agg_chip hatch
+	expect_hatch_follows_sim
+	agg_chip "$sysfs_dev"
+	expect_line_map "$CHIP" dt:0
+	wait_for "$TIMEOUT" cfs_is_live agg0 ||
+		fail "agg0 did not come back: live reads $(cfs_attr agg0/live)"
+	agg_chip "$CFS_DEV"
+	expect_line_map "$CHIP" dt:7 dt:1
+	dt_unbind hatch || fail "unbinding hatch failed"
+	cfs_remove agg0
+	agg_delete "$sysfs_dev"
 }
 
 # ===========================================================================
@@ -2113,24 +2243,24 @@ configfs_parent_goes_away() {
 dt_parent_goes_away() {
 	local chip
 
-	dt_bind door
-	agg_chip door
+	dt_bind hatch
+	agg_chip hatch
 	chip=$CHIP
 	start_waiter "$chip" 0
 
 	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/unbind"
 	expect_waiter_failed
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
-	dt_bound door && fail "door is still bound without its parent"
-	expect_deferred door "cannot get GPIO 0"
+	dt_bound hatch && fail "hatch is still bound without its parent"
+	expect_deferred hatch "cannot get GPIO 0"
 	dt_bound gpio-delay && fail "gpio-delay is still bound without its parent"
 
 	must write_attr "$DT_SIM_DEVICE" "$SIM_DRIVER/bind"
-	wait_for "$TIMEOUT" dt_bound door || fail "door did not come back"
+	wait_for "$TIMEOUT" dt_bound hatch || fail "hatch did not come back"
 	wait_for "$TIMEOUT" dt_bound gpio-delay || fail "gpio-delay did not come back"
-	agg_chip door
-	expect_door_follows_sim
-	dt_unbind door || fail "unbinding door failed"
+	agg_chip hatch
+	expect_hatch_follows_sim
+	dt_unbind hatch || fail "unbinding hatch failed"
 }
 
 # ===========================================================================
@@ -2724,6 +2854,7 @@ group_cases() {
 		sysfs_order_kept \
 		sysfs_line_names \
 		sysfs_quoted_line_name \
+		sysfs_utf8_names \
 		sysfs_max_offset \
 		sysfs_malformed_rejected \
 		sysfs_malformed_uses_no_id \
@@ -2753,6 +2884,7 @@ group_cases() {
 		configfs_live_values \
 		configfs_doc_example \
 		configfs_line_name_key \
+		configfs_utf8_key_name \
 		configfs_gpiochip_name_key \
 		configfs_key_name_trimmed \
 		configfs_label_not_unique \
@@ -2771,9 +2903,9 @@ group_cases() {
 	devicetree) echo \
 		dt_platform_devices \
 		dt_delay_bound \
-		dt_door_bind \
-		dt_door_values \
-		dt_door_unbind_rebind \
+		dt_hatch_bind \
+		dt_hatch_values \
+		dt_hatch_unbind_rebind \
 		dt_delay_ramp \
 		dt_delay_active_low_parent \
 		dt_delay_second_consumer \
@@ -2781,7 +2913,8 @@ group_cases() {
 		dt_parent_goes_away ;;
 	stress) echo \
 		stress_new_delete_module_reload \
-		stress_live_toggle_held_lines ;;
+		stress_live_toggle_held_lines \
+		stress_parent_rebind ;;
 	malformed) echo \
 		malformed_corpus \
 		malformed_fuzz ;;
@@ -2854,7 +2987,7 @@ select_cases() {
 
 # needs_dt CASE: the case tests harness/dts/test.dts.
 needs_dt() {
-	[[ $1 == dt_* ]]
+	[[ $1 == dt_* || $1 == stress_parent_rebind ]]
 }
 
 run_case() {
