@@ -346,6 +346,7 @@ expect_kmsg_is() {
 # description.
 sysfs_malformed_cut() {
 	local long=
+	local quoted
 
 	while [ "${#long}" -lt 100 ]; do
 		long+="Door Lock "
@@ -354,8 +355,9 @@ sysfs_malformed_cut() {
 	expect_errno EINVAL write_attr "\"$long\" 5-3" "$NEW_DEVICE"
 	expect_kmsg_is "gpio_aggregator: invalid GPIO offset '5-3' in '${long:0:64} 5-3'"
 	kmsg_mark
-	expect_errno EINVAL write_attr "x${long// /}\"\"" "$NEW_DEVICE"
-	expect_kmsg_is "gpio_aggregator: quote inside GPIO line spec token '$(printf '%.64s' "x${long// /}\"\"")'"
+	quoted="x${long// /}\"\""
+	expect_errno EINVAL write_attr "$quoted" "$NEW_DEVICE"
+	expect_kmsg_is "gpio_aggregator: quote inside GPIO line spec token '${quoted:0:64}'"
 	kmsg_mark
 	expect_errno EINVAL write_attr "\"$long" "$NEW_DEVICE"
 	expect_kmsg_is "gpio_aggregator: unbalanced quote in '\"${long:0:63}'"
@@ -1074,7 +1076,8 @@ configfs_label_not_unique() {
 	cfs_line agg0 0 "$b" 1
 	kmsg_mark
 	expect_live_fails agg0 "label of $b not unique" EINVAL
-	expect_kmsg_line "gpio-aggregator $CFS_DEV: error -EINVAL: line0: the label of $b is not unique"
+	expect_kmsg_line \
+		"gpio-aggregator $CFS_DEV: error -EINVAL: line0: the label of $b is not unique"
 	line_free "$(sim_chip a)" 1 || fail "line 1 of agg-sim-dup a busy after a refused live=1"
 	line_free "$b" 1 || fail "line 1 of $b busy after a refused live=1"
 	cfs_remove agg0
@@ -1706,9 +1709,11 @@ dt_delay_second_consumer() {
 	expect_kmsg_line "gpio-aggregator second-slow-hatch: error -EBUSY: cannot get GPIO 0"
 	dt_bound second-slow-hatch && fail "second-slow-hatch bound to a busy line"
 	us=$(timed_set "/dev/$CHIP" 0 0 1) || fail "setting slow failed: $us"
-	((us >= 100000)) || fail "slow rose in $us us after a second consumer, expected at least 100000"
+	((us >= 100000)) ||
+		fail "slow rose in $us us after a second consumer, expected at least 100000"
 	us=$(timed_set "/dev/$CHIP" 0 1 0) || fail "setting slow failed: $us"
-	((us >= 10000)) || fail "slow fell in $us us after a second consumer, expected at least 10000"
+	((us >= 10000)) ||
+		fail "slow fell in $us us after a second consumer, expected at least 10000"
 	dt_unbind second-slow-hatch || fail "clearing second-slow-hatch failed"
 	dt_unbind slow-hatch || fail "unbinding slow-hatch failed"
 }
@@ -1716,10 +1721,12 @@ dt_delay_second_consumer() {
 # A devicetree device without "gpios", handed to the aggregator: bind
 # fails with EINVAL and says why.
 dt_no_gpios() {
+	local why="no platform data and no 'gpios' property"
+
 	must write_attr "$AGG_MODULE" "$PLATFORM_DEVICES/no-gpios/driver_override"
 	kmsg_mark
 	expect_errno EINVAL write_attr no-gpios "$AGG_DRIVER/bind"
-	expect_kmsg_line "gpio-aggregator no-gpios: error -EINVAL: no GPIO lines: no platform data and no 'gpios' property"
+	expect_kmsg_line "gpio-aggregator no-gpios: error -EINVAL: no GPIO lines: $why"
 	dt_bound no-gpios && fail "no-gpios bound"
 	dt_unbind no-gpios || fail "clearing no-gpios failed"
 }
@@ -2182,7 +2189,7 @@ expect_waiter_failed() {
 }
 
 sysfs_parent_goes_away() {
-	local chip
+	local chip parent
 
 	sim_create a 8 agg-sim-a - - - agg-gone-name
 	sim_create b 8 agg-sim-b
@@ -2199,7 +2206,9 @@ sysfs_parent_goes_away() {
 	expect_waiter_failed
 	wait_for "$TIMEOUT" chip_gone "$chip" || fail "$chip outlived its parent"
 	dev_absent "$AGG" && fail "$AGG went away with its parent"
-	expect_kmsg_line "gpio-aggregator $AGG: GPIO controller $(cat "$SIM_CONFIGFS/a/dev_name") is going away: unbinding until it is back"
+	parent=$(cat "$SIM_CONFIGFS/a/dev_name")
+	expect_kmsg_line \
+		"gpio-aggregator $AGG: GPIO controller $parent is going away: unbinding until it is back"
 	expect_errno ENOENT gpioget "$chip" 0
 	line_free "$(sim_chip b)" 1 || fail "line 1 of agg-sim-b still held"
 
@@ -2699,8 +2708,10 @@ exp_interleaved() {
 	local l0 l1 l2 l3
 
 	l0=$(exp_label 0x20) l1=$(exp_label 0x21) l2=$(exp_label 0x22) l3=$(exp_label 0x23)
-	EXP_SPEC="$l0 0 $l1 0 $l2 0 $l3 0 agg-sim-s 0 $l0 9 $l1 9 $l2 9 $l3 9 agg-sim-s 1 $l0 15 $l1 7 $l2 8 $l3 1 $l0 3 $l1 12"
-	EXP_MAP="0x20:0 0x21:0 0x22:0 0x23:0 sim:s:0 0x20:9 0x21:9 0x22:9 0x23:9 sim:s:1 0x20:15 0x21:7 0x22:8 0x23:1 0x20:3 0x21:12"
+	EXP_SPEC="$l0 0 $l1 0 $l2 0 $l3 0 agg-sim-s 0 $l0 9 $l1 9 $l2 9 $l3 9 agg-sim-s 1"
+	EXP_SPEC+=" $l0 15 $l1 7 $l2 8 $l3 1 $l0 3 $l1 12"
+	EXP_MAP="0x20:0 0x21:0 0x22:0 0x23:0 sim:s:0 0x20:9 0x21:9 0x22:9 0x23:9 sim:s:1"
+	EXP_MAP+=" 0x20:15 0x21:7 0x22:8 0x23:1 0x20:3 0x21:12"
 }
 
 expander_sysfs_interleaved() {
@@ -2830,7 +2841,8 @@ expander_goes_away() {
 	line_free "$(exp_chip 0x22)" 6 || fail "line 6 of $l2 still held"
 	line_free "$(sim_chip s)" 0 || fail "line 0 of agg-sim-s still held"
 	expect_eq "going-away lines in the kernel log" \
-		"$(kmsg_since_mark | grep -c "GPIO controller $l1 is going away: unbinding until it is back")" 2
+		"$(kmsg_since_mark |
+		   grep -c "GPIO controller $l1 is going away: unbinding until it is back")" 2
 
 	exp_add 0x21
 	agg_chip "$AGG"
