@@ -9,6 +9,12 @@
 # Conventions: a test case runs in a subshell; fail() ends it. Helpers that
 # print a value are meant for $(...) and never call fail(): they return
 # non-zero instead. Helpers that check something call fail() themselves.
+#
+# Under User-Mode Linux every process costs: a $(...) (a forked subshell)
+# takes about 20 ms on the test kernel and 50 ms on the debug kernel, a
+# program such as cat a little more. The helpers that run in loops and in
+# every case therefore read files with the read builtin and hand values
+# back in variables (SIM_PATH, FOUND_CHIP, OUT) rather than on stdout.
 
 AGG_MODULE=gpio-aggregator
 SIM_MODULE=gpio-sim
@@ -54,11 +60,22 @@ write_attr() {
 	printf '%s\n' "$1" > "$2"
 }
 
+# run_captured CMD...: run CMD in this shell, not in a subshell, with its
+# output (stdout and stderr) in OUT, trailing newlines cut as $(...) would;
+# returns CMD's status.
+run_captured() {
+	local file=${WORK:-/tmp}/captured.$BASHPID rc=0
+
+	"$@" > "$file" 2>&1 || rc=$?
+	OUT=
+	IFS= read -r -d '' OUT < "$file"
+	OUT=${OUT%"${OUT##*[!$'\n']}"}
+	return "$rc"
+}
+
 # must CMD...: run CMD; fail the test case, showing its errors, if it fails.
 must() {
-	local out
-
-	out=$("$@" 2>&1) || fail "'$*' failed: $out"
+	run_captured "$@" || fail "'$*' failed: $OUT"
 }
 
 # errno_text ERRNO: the strerror() text that the shell and tools print.
@@ -77,16 +94,16 @@ errno_text() {
 
 # expect_errno ERRNO CMD...: CMD must fail, and with ERRNO.
 expect_errno() {
-	local errno=$1 text out
+	local errno=$1 text
 
 	shift
 	text=$(errno_text "$errno") || fail "expect_errno: unknown errno $errno"
-	if out=$("$@" 2>&1); then
+	if run_captured "$@"; then
 		fail "'$*' succeeded, expected $errno"
 	fi
-	case $out in
+	case $OUT in
 	*"$text"*) ;;
-	*) fail "'$*' failed with '$out', expected $errno ($text)" ;;
+	*) fail "'$*' failed with '$OUT', expected $errno ($text)" ;;
 	esac
 }
 
@@ -126,14 +143,32 @@ timed_write() {
 	return "$rc"
 }
 
+# nap: pause 20 ms between two polls; a read that times out on a FIFO
+# nobody writes (opened by nap_open in main) instead of starting sleep(1).
+nap() {
+	if [ -n "${NAP_FD:-}" ]; then
+		read -r -t 0.02 -u "$NAP_FD" _
+	else
+		sleep 0.02
+	fi
+	return 0
+}
+
+# nap_open DIR: the FIFO of nap, in DIR.
+nap_open() {
+	mkfifo "$1/nap" && exec {NAP_FD}<> "$1/nap"
+}
+
 # wait_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
 wait_for() {
-	local deadline=$(( $(now_us) + $1 * 1000000 ))
+	local t=$EPOCHREALTIME deadline
 
+	deadline=$(( 10#${t/[.,]/} + $1 * 1000000 ))
 	shift
 	until "$@"; do
-		(( $(now_us) < deadline )) || return 1
-		sleep 0.02
+		t=$EPOCHREALTIME
+		(( 10#${t/[.,]/} < deadline )) || return 1
+		nap
 	done
 }
 
@@ -154,8 +189,8 @@ kmsg_mark() {
 
 # kmsg_since_mark: the kernel's lines after the last copy of the mark.
 kmsg_since_mark() {
-	dmesg | sed 's/^\[[^]]*\] *//; s/^\[ *[TC][0-9]*\] *//' |
-		awk -v mark="$KMSG_MARK" '
+	dmesg | awk -v mark="$KMSG_MARK" '
+			{ sub(/^\[[^]]*\] */, ""); sub(/^\[ *[TC][0-9]*\] */, "") }
 			$0 == mark { seen = 1; out = ""; next }
 			seen { out = out $0 "\n" }
 			END { printf "%s", out }'
@@ -164,11 +199,14 @@ kmsg_since_mark() {
 # expect_one_kmsg TOKEN: since kmsg_mark, the kernel logged one line, and
 # it names TOKEN. An empty TOKEN would match any line: it is refused.
 expect_one_kmsg() {
-	local msgs count
+	local msgs count newlines
 
 	[ -n "${1:-}" ] || fail "expect_one_kmsg: no text to look for"
 	msgs=$(kmsg_since_mark)
-	count=$(printf '%s' "$msgs" | grep -c '^')
+	# Lines: its newlines and one ($(...) cut the last newline).
+	newlines=${msgs//[!$'\n']/}
+	count=0
+	[ -z "$msgs" ] || count=$(( ${#newlines} + 1 ))
 	[ "$count" = 1 ] || fail "expected one kernel message, got $count: $msgs"
 	case $msgs in
 	*"$1"*) ;;
@@ -215,7 +253,7 @@ spawn() {
 pid_gone() {
 	local stat
 
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	read -r stat 2> /dev/null < "/proc/$1/stat" || return 0
 	stat=${stat##*) }
 	[ "${stat%% *}" = Z ]
 }
@@ -336,59 +374,79 @@ sim_create() {
 
 # sim_remove SIM: take a configfs chip down and remove it.
 sim_remove() {
-	local dir=$SIM_CONFIGFS/$1 line
+	local dir=$SIM_CONFIGFS/$1 live path gone=()
 
 	[ -d "$dir" ] || return 0
-	[ "$(cat "$dir/live")" = 0 ] || write_attr 0 "$dir/live"
-	for line in "$dir"/bank0/line*; do
-		[ -d "$line" ] && rmdir "$line"
+	read -r live < "$dir/live"
+	[ "$live" = 0 ] || write_attr 0 "$dir/live"
+	# One rmdir, children first
+	for path in "$dir"/bank0/line* "$dir/bank0"; do
+		[ -d "$path" ] && gone+=("$path")
 	done
-	[ -d "$dir/bank0" ] && rmdir "$dir/bank0"
-	rmdir "$dir"
+	rmdir "${gone[@]}" "$dir"
+}
+
+# sim_find_chip SIM: FOUND_CHIP is the gpiochipN of the chip.
+sim_find_chip() {
+	if [ "$1" = dt ]; then
+		dev_find_chip "$DT_SIM_DEVICE"
+		return
+	fi
+	read -r FOUND_CHIP 2> /dev/null < "$SIM_CONFIGFS/$1/bank0/chip_name"
 }
 
 # sim_chip SIM: gpiochipN of the chip.
 sim_chip() {
-	local path
-
-	if [ "$1" = dt ]; then
-		for path in "$PLATFORM_DEVICES/$DT_SIM_DEVICE"/gpiochip*; do
-			[ -e "$path" ] && echo "${path##*/}" && return 0
-		done
-		return 1
-	fi
-	cat "$SIM_CONFIGFS/$1/bank0/chip_name"
+	sim_find_chip "$1" && echo "$FOUND_CHIP"
 }
 
-# sim_line_attr SIM OFFSET ATTR: sysfs file "value" or "pull" of a line.
-sim_line_attr() {
-	local dev
+# sim_find_attr SIM OFFSET ATTR: SIM_PATH is the sysfs file "value" or
+# "pull" of a line.
+sim_find_attr() {
+	local dev=$DT_SIM_DEVICE
 
-	if [ "$1" = dt ]; then
-		dev=$DT_SIM_DEVICE
-	else
-		dev=$(cat "$SIM_CONFIGFS/$1/dev_name")
+	if [ "$1" != dt ]; then
+		read -r dev 2> /dev/null < "$SIM_CONFIGFS/$1/dev_name" || return 1
 	fi
-	echo "$PLATFORM_DEVICES/$dev/$(sim_chip "$1")/sim_gpio$2/$3"
+	sim_find_chip "$1" || return 1
+	SIM_PATH=$PLATFORM_DEVICES/$dev/$FOUND_CHIP/sim_gpio$2/$3
+}
+
+# sim_line_attr SIM OFFSET ATTR: print that file's path.
+sim_line_attr() {
+	sim_find_attr "$@" && echo "$SIM_PATH"
+}
+
+# sim_attr_is SIM OFFSET ATTR VALUE: the line's attribute reads VALUE.
+sim_attr_is() {
+	local value
+
+	sim_find_attr "$1" "$2" "$3" || return 1
+	read -r value < "$SIM_PATH" || return 1
+	[ "$value" = "$4" ]
 }
 
 # sim_value SIM OFFSET: the line's level: what it drives as an output,
 # its pull as an input.
 sim_value() {
-	cat "$(sim_line_attr "$1" "$2" value)"
+	local value
+
+	sim_find_attr "$1" "$2" value || return 1
+	read -r value < "$SIM_PATH" && echo "$value"
 }
 
 sim_pull_is() {
-	[ "$(cat "$(sim_line_attr "$1" "$2" pull)")" = "$3" ]
+	sim_attr_is "$1" "$2" pull "$3"
 }
 
 sim_value_is() {
-	[ "$(sim_value "$1" "$2")" = "$3" ]
+	sim_attr_is "$1" "$2" value "$3"
 }
 
 # sim_pull SIM OFFSET pull-up|pull-down: what drives an input line.
 sim_pull() {
-	must write_attr "$3" "$(sim_line_attr "$1" "$2" pull)"
+	sim_find_attr "$1" "$2" pull || fail "sim $1 has no line $2"
+	must write_attr "$3" "$SIM_PATH"
 }
 
 # expect_sim_value SIM OFFSET VALUE: the line reaches VALUE (waits a little:
@@ -438,16 +496,22 @@ expect_line_map() {
 EXP_ADDRS="0x20 0x21 0x22 0x23"
 EXP_BUS=
 
-# exp_bus: the number of i2c-stub's adapter.
-exp_bus() {
-	local adapter
+# exp_find_bus: FOUND_BUS is the number of i2c-stub's adapter.
+exp_find_bus() {
+	local adapter name
 
 	for adapter in /sys/bus/i2c/devices/i2c-*; do
-		[ "$(cat "$adapter/name" 2>/dev/null)" = "SMBus stub driver" ] || continue
-		echo "${adapter##*-}"
+		read -r name 2> /dev/null < "$adapter/name" || continue
+		[ "$name" = "SMBus stub driver" ] || continue
+		FOUND_BUS=${adapter##*-}
 		return 0
 	done
 	return 1
+}
+
+# exp_bus: print that number.
+exp_bus() {
+	exp_find_bus && echo "$FOUND_BUS"
 }
 
 # exp_label ADDR: the label of the expander's chip, e.g. 0-0021.
@@ -485,9 +549,17 @@ exp_load() {
 	must modprobe "$@"
 }
 
-# exp_modules: the modules exp_setup loaded, last first.
-exp_modules() {
-	[ ! -f "$WORK/exp-modules" ] || tac "$WORK/exp-modules"
+# exp_find_modules: EXP_MODULES is the array of the modules exp_setup
+# loaded, last first.
+exp_find_modules() {
+	local -a loaded=()
+	local i
+
+	EXP_MODULES=()
+	[ ! -f "$WORK/exp-modules" ] || mapfile -t loaded < "$WORK/exp-modules"
+	for ((i = ${#loaded[@]} - 1; i >= 0; i--)); do
+		EXP_MODULES+=("${loaded[i]}")
+	done
 }
 
 # exp_setup: i2c-stub at the four addresses, a PCA9555 at each.
@@ -497,41 +569,51 @@ exp_setup() {
 	exp_load i2c-dev
 	exp_load i2c-stub "chip_addr=$(tr ' ' , <<< "$EXP_ADDRS")"
 	exp_load gpio-pca953x
-	EXP_BUS=$(exp_bus) || fail "i2c-stub registered no adapter"
+	exp_find_bus || fail "i2c-stub registered no adapter"
+	EXP_BUS=$FOUND_BUS
 	[ -e "/dev/i2c-$EXP_BUS" ] || fail "no /dev/i2c-$EXP_BUS for i2c-tools"
 	for addr in $EXP_ADDRS; do
 		exp_add "$addr"
 	done
 }
 
-# exp_clients: the I2C devices on i2c-stub's adapter, one a line.
-exp_clients() {
-	local bus path
+# exp_find_clients: EXP_CLIENTS is the array of the I2C devices on
+# i2c-stub's adapter.
+exp_find_clients() {
+	local path
 
-	bus=$(exp_bus) || return 0
-	for path in /sys/bus/i2c/devices/"$bus"-*; do
-		[ -e "$path" ] && echo "${path##*/}"
+	EXP_CLIENTS=()
+	exp_find_bus || return 0
+	for path in /sys/bus/i2c/devices/"$FOUND_BUS"-*; do
+		[ -e "$path" ] && EXP_CLIENTS+=("${path##*/}")
 	done
+	return 0
 }
 
 # exp_teardown: remove the expanders and unload the modules (best effort:
 # leftovers() reports what stays).
 exp_teardown() {
-	local bus client module
+	local client module left=()
 
-	bus=$(exp_bus) || bus=
-	for client in $(exp_clients); do
-		write_attr "0x${client#*-00}" "/sys/bus/i2c/devices/i2c-$bus/delete_device"
+	exp_find_clients
+	for client in "${EXP_CLIENTS[@]}"; do
+		write_attr "0x${client#*-00}" "/sys/bus/i2c/devices/i2c-$FOUND_BUS/delete_device"
 	done
-	for module in $(exp_modules); do
+	[ -f "$WORK/exp-modules" ] || return 0
+	exp_find_modules
+	for module in "${EXP_MODULES[@]}"; do
 		! module_loaded "$module" || rmmod "$module"
 	done
-	# What could not be unloaded stays listed, for leftovers()
-	[ -f "$WORK/exp-modules" ] || return 0
-	for module in $(exp_modules); do
-		! module_loaded "$module" || echo "$module"
-	done > "$WORK/exp-modules.left"
-	mv "$WORK/exp-modules.left" "$WORK/exp-modules"
+	# What could not be unloaded stays listed (first loaded first), for
+	# leftovers()
+	for module in "${EXP_MODULES[@]}"; do
+		! module_loaded "$module" || left=("$module" "${left[@]}")
+	done
+	if [ ${#left[@]} = 0 ]; then
+		rm -f "$WORK/exp-modules"
+	else
+		printf '%s\n' "${left[@]}" > "$WORK/exp-modules"
+	fi
 }
 
 # exp_reg ADDR REG: the register's value as i2cget prints it, e.g. 0x0f.
@@ -681,15 +763,20 @@ sysfs_mirrors() {
 # agg_new SPEC: write SPEC to new_device; AGG is the device it created,
 # WRITE_US how long the write took.
 agg_new() {
-	local before after dev
+	local -A before=()
+	local path dev
 
-	before=$(agg_devices)
+	for path in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+		before[${path##*/}]=1
+	done
 	timed_write "$1" "$NEW_DEVICE" ||
 		fail "writing '$1' to new_device failed: $(cat "$WORK/write.err")"
-	after=$(agg_devices)
 	AGG=
-	for dev in $after; do
-		grep -qxF "$dev" <<< "$before" && continue
+	for path in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+		dev=${path##*/}
+		if [ ! -e "$path" ] || [ -n "${before[$dev]:-}" ]; then
+			continue
+		fi
 		[ -z "$AGG" ] || fail "new_device '$1' created $AGG and $dev"
 		AGG=$dev
 	done
@@ -705,18 +792,24 @@ agg_delete() {
 	must write_attr "$1" "$DELETE_DEVICE"
 }
 
-# dev_chip DEV: gpiochipN registered by platform device DEV, if any.
-dev_chip() {
+# dev_find_chip DEV: FOUND_CHIP is the gpiochipN registered by platform
+# device DEV; fails when there is none.
+dev_find_chip() {
 	local path
 
 	for path in "$PLATFORM_DEVICES/$1"/gpiochip*; do
-		[ -e "$path" ] && echo "${path##*/}" && return 0
+		[ -e "$path" ] && FOUND_CHIP=${path##*/} && return 0
 	done
 	return 1
 }
 
+# dev_chip DEV: print that gpiochipN.
+dev_chip() {
+	dev_find_chip "$1" && echo "$FOUND_CHIP"
+}
+
 dev_has_chip() {
-	dev_chip "$1" > /dev/null
+	dev_find_chip "$1"
 }
 
 dev_absent() {
@@ -725,8 +818,8 @@ dev_absent() {
 
 # agg_chip DEV: wait for DEV to register its chip; CHIP is that chip.
 agg_chip() {
-	wait_for "$TIMEOUT" dev_has_chip "$1" || fail "$1 registered no GPIO chip"
-	CHIP=$(dev_chip "$1")
+	wait_for "$TIMEOUT" dev_find_chip "$1" || fail "$1 registered no GPIO chip"
+	CHIP=$FOUND_CHIP
 }
 
 # expect_agg_gone DEV CHIP: the device, its chip and its configfs mirror
@@ -764,8 +857,14 @@ cfs_live() {
 	must write_attr "$2" "$AGG_CONFIGFS/$1/live"
 }
 
+# cfs_attr PATH: print the configfs attribute PATH (under the aggregators'
+# directory), as cat would but with no program to start.
 cfs_attr() {
-	cat "$AGG_CONFIGFS/$1"
+	local value=
+
+	[ -r "$AGG_CONFIGFS/$1" ] || { echo "no $AGG_CONFIGFS/$1" >&2; return 1; }
+	IFS= read -r -d '' value < "$AGG_CONFIGFS/$1"
+	printf '%s' "$value"
 }
 
 # cfs_remove NAME: take an aggregator down and remove it with its lines.
@@ -775,10 +874,11 @@ cfs_remove() {
 	[ -d "$dir" ] || return 0
 	# Even when live reads 0: the device may wait for a parent to return
 	write_attr 0 "$dir/live"
-	# One rmdir for all lines: there may be thousands.
+	# One rmdir for all lines (there may be thousands), then the
+	# aggregator's own directory.
 	lines=("$dir"/line*)
-	[ ! -d "${lines[0]}" ] || rmdir "${lines[@]}"
-	rmdir "$dir"
+	[ -d "${lines[0]}" ] || lines=()
+	rmdir "${lines[@]}" "$dir"
 }
 
 # ---------------------------------------------------------------------------
@@ -874,10 +974,7 @@ doc_output() {
 
 # dt_bound DEV: the devicetree device DEV is bound to gpio-aggregator.
 dt_bound() {
-	local driver
-
-	driver=$(readlink "$PLATFORM_DEVICES/$1/driver") || return 1
-	[ "${driver##*/}" = "$AGG_MODULE" ]
+	[ "$PLATFORM_DEVICES/$1/driver" -ef "$AGG_DRIVER" ]
 }
 
 # dt_bind DEV: hand a devicetree device to gpio-aggregator.
@@ -899,18 +996,20 @@ dt_unbind() {
 
 # leftovers: describe what a test case left behind, one item per line.
 leftovers() {
-	local dev pid
+	local dev pid override
 
 	module_loaded "$SIM_MODULE" || echo "module $SIM_MODULE not loaded"
 	module_loaded "$AGG_MODULE" || echo "module $AGG_MODULE not loaded"
-	for dev in $(exp_clients); do
+	exp_find_clients
+	for dev in "${EXP_CLIENTS[@]}"; do
 		echo "I2C device $dev on i2c-stub"
 	done
-	for dev in $(exp_modules); do
+	exp_find_modules
+	for dev in "${EXP_MODULES[@]}"; do
 		! module_loaded "$dev" || echo "module $dev loaded"
 	done
-	for dev in $(agg_devices); do
-		echo "device $dev"
+	for dev in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+		[ -e "$dev" ] && echo "device ${dev##*/}"
 	done
 	for dev in "$AGG_CONFIGFS"/* "$SIM_CONFIGFS"/*; do
 		[ -e "$dev" ] && echo "configfs entry $dev"
@@ -921,8 +1020,8 @@ leftovers() {
 	for dev in $DT_CONSUMERS; do
 		[ -e "$PLATFORM_DEVICES/$dev" ] || continue
 		[ -e "$PLATFORM_DEVICES/$dev/driver" ] && echo "$dev is bound"
-		[ "$(cat "$PLATFORM_DEVICES/$dev/driver_override")" = "(null)" ] ||
-			echo "$dev has a driver_override"
+		read -r override < "$PLATFORM_DEVICES/$dev/driver_override"
+		[ "$override" = "(null)" ] || echo "$dev has a driver_override"
 	done
 	[ -f "$WORK/pids" ] || return 0
 	while read -r pid; do
@@ -933,7 +1032,7 @@ leftovers() {
 
 # cleanup_all: whatever a test case left behind, remove it (best effort).
 cleanup_all() {
-	local pid dir dev
+	local pid dir dev i ids
 
 	if [ -f "$WORK/pids" ]; then
 		while read -r pid; do
@@ -950,20 +1049,26 @@ cleanup_all() {
 	for dev in $DT_CONSUMERS; do
 		[ -e "$PLATFORM_DEVICES/$dev" ] && dt_unbind "$dev" 2>/dev/null
 	done
-	# Newest first: an aggregator may hold lines of an older one.
-	for dev in $(agg_devices | sort -t . -k 2,2nr); do
-		[ -d "$AGG_CONFIGFS/_sysfs.$(agg_id "$dev")" ] &&
-			write_attr "$dev" "$DELETE_DEVICE"
+	# Newest first: an aggregator may hold lines of an older one. The ids
+	# index an array, whose indices come out in increasing order.
+	ids=()
+	for dev in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+		[ -e "$dev" ] && ids[${dev##*.}]=1
+	done
+	ids=("${!ids[@]}")
+	for ((i = ${#ids[@]} - 1; i >= 0; i--)); do
+		[ -d "$AGG_CONFIGFS/_sysfs.${ids[i]}" ] &&
+			write_attr "gpio-aggregator.${ids[i]}" "$DELETE_DEVICE"
 	done 2>/dev/null
 	for dir in "$AGG_CONFIGFS"/*; do
 		[ -d "$dir" ] || continue
 		case ${dir##*/} in
-		_sysfs*) write_attr "$(cat "$dir/dev_name")" "$DELETE_DEVICE" ;;
+		_sysfs*) read -r dev < "$dir/dev_name" && write_attr "$dev" "$DELETE_DEVICE" ;;
 		*) cfs_remove "${dir##*/}" ;;
 		esac
 	done 2>/dev/null
-	for dev in $(agg_devices); do
-		write_attr "$dev" "$DELETE_DEVICE"
+	for dev in "$PLATFORM_DEVICES"/gpio-aggregator.*; do
+		[ -e "$dev" ] && write_attr "${dev##*/}" "$DELETE_DEVICE"
 	done 2>/dev/null
 	for dir in "$SIM_CONFIGFS"/*; do
 		[ -d "$dir" ] && sim_remove "${dir##*/}"

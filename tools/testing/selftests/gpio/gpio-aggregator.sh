@@ -3068,6 +3068,7 @@ main() {
 	modprobe "$AGG_MODULE" || note "loading $AGG_MODULE failed"
 
 	WORK=$(mktemp -d) || ktap_exit_fail_msg "mktemp failed"
+	nap_open "$WORK" || ktap_exit_fail_msg "mkfifo in $WORK failed"
 	trap 'cleanup_all; rm -rf "$WORK"' EXIT
 	trap 'exit 1' TERM INT
 	cleanup_all
