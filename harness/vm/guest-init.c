@@ -9,6 +9,10 @@
  * "ack ok" or "ack fail WHY". Results are lines "vm: ok NAME" or
  * "vm: not ok NAME", then "vm: done"; the guest then reboots, which ends
  * QEMU (-no-reboot).
+ *
+ * With "walkthrough" on the kernel command line (the admin guide's VM
+ * walkthrough, run by run-vm.sh), it only prints the chip and its line
+ * names, and asks nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -382,6 +386,24 @@ static void level(const char *label, const char *trig, const char *on, const cha
 	git_write(GIT "release", "1");
 }
 
+/* walkthrough: "walkthrough" is a word of the kernel command line. */
+static int walkthrough(void)
+{
+	char cmdline[512] = "", *word, *save;
+	int fd = open("/proc/cmdline", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, cmdline, sizeof(cmdline) - 1) < 0)
+		cmdline[0] = '\0';
+	close(fd);
+	for (word = strtok_r(cmdline, " \n", &save); word;
+	     word = strtok_r(NULL, " \n", &save))
+		if (!strcmp(word, "walkthrough"))
+			return 1;
+	return 0;
+}
+
 int main(void)
 {
 	struct gpiochip_info info;
@@ -444,6 +466,8 @@ int main(void)
 		printf(" %s", li.name[0] ? li.name : "-");
 	}
 	printf("\n");
+	if (walkthrough())
+		goto out;
 	result(ask("names"), "names: the guest's line names are the aggregator's");
 
 	/* A line outside the chip cannot be reached. */

@@ -8,7 +8,10 @@
 #      malformed requests and level interrupts (lines "client: ok ...");
 #   2. QEMU boots the guest on a fresh back-end; this script answers the
 #      guest's "@" requests on the serial console (lines "vm: ok ...",
-#      "host: ok ...").
+#      "host: ok ...");
+#   3. the back-end on SIGTERM and when its chip goes away;
+#   4. the admin guide's VM walkthrough, run as written: its examples,
+#      which vm.sh extracted to $WALK/doc (WALK in the environment).
 # Ends with "run-vm: done".
 # Every path here is ours and has no space: unquoted expansions are safe.
 # shellcheck disable=SC2086
@@ -23,15 +26,18 @@ if ! modprobe gpio-sim || ! modprobe gpio-aggregator; then
 	exit 1
 fi
 
-# sim NAME LABEL PREFIX: a gpio-sim chip of 4 lines named PREFIX0..3
+# sim NAME LABEL PREFIX [N]: a gpio-sim chip of N lines (default 4) named
+# PREFIX0, PREFIX1...
 sim() {
 	d=$cfs/gpio-sim/$1
 	mkdir $d $d/bank0
-	echo 4 > $d/bank0/num_lines
+	echo "${4:-4}" > $d/bank0/num_lines
 	echo "$2" > $d/bank0/label
-	for i in 0 1 2 3; do
+	i=0
+	while [ $i -lt "${4:-4}" ]; do
 		mkdir $d/bank0/line$i
 		echo "$3$i" > $d/bank0/line$i/name
+		i=$((i + 1))
 	done
 	echo 1 > $d/live
 }
@@ -41,7 +47,7 @@ sim vmb vm-sim-b b
 sim vmc vm-sim-c c
 
 # The aggregator: line N -> parent, name
-agg=$cfs/gpio-aggregator/vm
+agg=$cfs/gpio-aggregator/vmtest
 mkdir $agg
 n=0
 for spec in vm-sim-a:0:vm-out vm-sim-b:1:vm-in vm-sim-a:2:vm-irq vm-sim-b:3:vm-rise; do
@@ -250,4 +256,91 @@ if serve gone; then
 else
 	echo "host: not ok the back-end exits, status 1, when the chip goes away (no start)"
 fi
+# 4. The guide's walkthrough, as written, but for the chip's number and
+#    the options of our guest in place of its "...". Every example is
+#    there, or vm.sh has already failed.
+examples=$WALK/doc
+# walk_script NAME: the example, with the chip that vm-create printed
+walk_script() {
+	sed "s/gpiochip7/${wchip:-gpiochip7}/g" "$examples/example:$1" > $work/walk-$1.sh
+}
+# as_vmuser CMD...: run CMD as vmuser in the kernel tree
+as_vmuser() {
+	(cd "$SRCTREE" && setpriv --reuid=vmuser --regid=vmuser --init-groups "$@")
+}
+# A user vmuser (uid 1000, the guide's /run/user/1000), in copies of passwd
+# and group mounted over the host's, which the read-only root does not let
+# us change; the host's own user and group 1000, if any, are left out.
+for f in passwd group; do
+	awk -F: '$3 != 1000' /etc/$f > $work/$f
+done
+echo 'vmuser:x:1000:1000:VM user:/nonexistent:/usr/sbin/nologin' >> $work/passwd
+echo 'vmuser:x:1000:' >> $work/group
+mount --bind $work/passwd /etc/passwd && mount --bind $work/group /etc/group ||
+	echo "host: not ok walkthrough: no user vmuser"
+mkdir -p /run/user/1000
+chown vmuser:vmuser /run/user/1000
+chmod 0700 /run/user/1000
+mkdir -p $work/bin
+ln -sf "$(command -v $qemu)" $work/bin/qemu-system-x86_64
+sim relays relay-board r 8
+
+walk_script vm-create
+wchip=$(sh -e $work/walk-vm-create.sh 2>&1)
+want=$(sed 's/[0-9][0-9]*$/N/' "$examples/output:vm-create")
+wdev=$(cat $cfs/gpio-aggregator/vm/dev_name 2>/dev/null)
+if [ "$(echo "$wchip" | sed 's/[0-9][0-9]*$/N/')" = "$want" ] &&
+	[ -e "/sys/bus/platform/devices/$wdev/$wchip" ]; then
+	echo "host: ok walkthrough vm-create: aggregator $wdev, chip $wchip, as the guide's output ($want)"
+else
+	echo "host: not ok walkthrough vm-create printed '$wchip', not a chip of $wdev like the guide's $want"
+fi
+gpioinfo "$wchip"
+
+walk_script vm-hand-over
+out=$(sh -e $work/walk-vm-hand-over.sh 2>&1)
+got=$(stat -c '%U %a' /dev/$wchip)
+if [ -z "$out" ] && [ "$got" = "vmuser 600" ]; then
+	echo "host: ok walkthrough vm-hand-over: /dev/$wchip is vmuser's, mode 600"
+else
+	echo "host: not ok walkthrough vm-hand-over: /dev/$wchip is '$got', not 'vmuser 600' ($out)"
+fi
+
+walk_script vm-backend
+as_vmuser sh -e $work/walk-vm-backend.sh 2> $work/walk-backend.log &
+backend=$!
+sock=/run/user/1000/vgpio.sock
+i=0
+while [ ! -S $sock ] && [ $i -lt 100 ] && kill -0 $backend 2>/dev/null; do
+	i=$((i + 1))
+	sleep 0.1
+done
+if [ -S $sock ] && [ "$(stat -c %U $sock)" = vmuser ]; then
+	echo "host: ok walkthrough vm-backend: the back-end runs as vmuser, socket $sock"
+else
+	echo "host: not ok walkthrough vm-backend: no socket $sock of vmuser"
+	cat $work/walk-backend.log
+fi
+
+walk_script vm-qemu
+sed -i "s|^ *\.\.\.\$|    -nodefaults -no-user-config -display none -no-reboot -machine pc -accel tcg -kernel $vmdir/bzImage -initrd $vmdir/initramfs.cpio -append 'console=ttyS0 quiet panic=-1 walkthrough' -serial stdio|" \
+	$work/walk-vm-qemu.sh
+PATH=$work/bin:$PATH timeout -k 5 300 setpriv --reuid=vmuser --regid=vmuser --init-groups \
+	sh -c "cd $SRCTREE && sh -e $work/walk-vm-qemu.sh" < /dev/null 2>&1 | tr -d '\r' > $work/walk-guest.out
+sed 's/^/walkthrough guest: /' $work/walk-guest.out
+if grep -q '^vm: chip .* lines 2$' $work/walk-guest.out &&
+	grep -q '^vm: names relay button$' $work/walk-guest.out; then
+	echo "host: ok walkthrough vm-qemu: as vmuser, the guest sees one chip of 2 lines, relay and button"
+else
+	echo "host: not ok walkthrough vm-qemu: the guest did not see the chip's lines relay and button"
+fi
+if gone $backend && wait $backend && grep -q 'the VMM disconnected; exiting' $work/walk-backend.log; then
+	echo "host: ok walkthrough: the back-end exits, status 0, when QEMU leaves"
+else
+	echo "host: not ok walkthrough: the back-end exits, status 0, when QEMU leaves"
+fi
+sed 's/^/walkthrough backend: /' $work/walk-backend.log
+echo 0 > $cfs/gpio-aggregator/vm/live
+rmdir $cfs/gpio-aggregator/vm/line0 $cfs/gpio-aggregator/vm/line1 $cfs/gpio-aggregator/vm
+umount /etc/passwd /etc/group
 echo "run-vm: done"
