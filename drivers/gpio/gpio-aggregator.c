@@ -1544,23 +1544,26 @@ static void gpio_aggregator_line_add(struct gpio_aggregator *aggr,
  * An aggregator unbound that way tries to probe again from a work item: the
  * probe defers until the parent lines can be found again, and the driver
  * core retries it whenever a driver binds, so the aggregator comes back
- * with the same lines when its parents do. The work first waits for the
- * parent's unbinding to be over: a probe in the middle of it could link to
- * the parent again, and the driver core warns when it finds such a link
- * as it cleans up after the parent's driver.
+ * with the same lines when its parents do.
+ *
+ * That probe may run while the parent is still unbinding: the driver core
+ * lets go of the parent's device lock while it unbinds the consumers, so
+ * nothing the work could wait for marks the end of the parent's unbinding.
+ * The probe then links to the parent again, finds the link in the state
+ * "supplier unbinding" and defers. The link is one that the driver core
+ * removes when the supplier's driver is gone (DL_FLAG_AUTOREMOVE_SUPPLIER):
+ * a link that is to go with the consumer's driver instead, still there at
+ * that point, is one the driver core warns about.
  */
 
 /**
  * struct gpio_aggregator_reprobe - a probe to try again after an unbinding
  * @work: runs the probe
  * @dev: the device to probe, referenced until then
- * @supplier: the device of the parent controller whose unbinding took the
- *            aggregator down, referenced until the work ran
  */
 struct gpio_aggregator_reprobe {
 	struct work_struct work;
 	struct device *dev;
-	struct device *supplier;
 };
 
 /**
@@ -1571,8 +1574,8 @@ struct gpio_aggregator_reprobe {
  * @reprobe: allocated once the probe succeeded, so that an unbinding never
  *           fails to queue it; then owned by the work queued, if any
  *
- * Freed with the binding of @dev; the driver core drops the links after
- * that (they are removed when the consumer unbinds).
+ * Freed with the binding of @dev. The links outlive it: the driver core
+ * removes them when the parent's driver unbinds or either device goes.
  */
 struct gpio_aggregator_parents {
 	struct device *dev;
@@ -1632,17 +1635,27 @@ static int gpio_aggregator_link_parent(struct gpio_aggregator_parents *parents,
 	if (!supplier || !READ_ONCE(supplier->driver))
 		return 0;
 
-	link = device_link_add(parents->dev, supplier,
-			       DL_FLAG_AUTOREMOVE_CONSUMER);
-	/* Once bound, it cannot unbind before the aggregator has */
+	/*
+	 * Still probing, or unbound: no link yet. A link to a supplier that
+	 * is probing would be one the driver core warns about if this probe
+	 * then fails, as it must.
+	 */
 	if (!device_is_bound(supplier))
 		return -EPROBE_DEFER;
+
+	link = device_link_add(parents->dev, supplier,
+			       DL_FLAG_AUTOREMOVE_SUPPLIER);
 	if (!link)
 		return dev_err_probe(parents->dev, -EINVAL,
 				     "cannot link to GPIO controller %s\n",
 				     dev_name(supplier));
 
-	/* Set by the driver core for a supplier that is bound or probing */
+	/*
+	 * Set by the driver core for a supplier that was still bound when the
+	 * link was made: it now waits for this probe before it unbinds, and
+	 * unbinds the aggregator first. Any other state is a supplier on its
+	 * way out; the link goes with its driver.
+	 */
 	if (READ_ONCE(link->status) != DL_STATE_CONSUMER_PROBE)
 		return -EPROBE_DEFER;
 
@@ -1662,15 +1675,6 @@ static void gpio_aggregator_reprobe_work(struct work_struct *work)
 		container_of(work, struct gpio_aggregator_reprobe, work);
 
 	/*
-	 * The driver core unbinds a supplier with its device lock held, from
-	 * the unbinding of its consumers (which queued this work) to the
-	 * removal of their links: once the lock is ours, it is over.
-	 */
-	device_lock(reprobe->supplier);
-	device_unlock(reprobe->supplier);
-	put_device(reprobe->supplier);
-
-	/*
 	 * Nothing to do with the result: the probe succeeds, or defers and
 	 * the driver core tries again later, or the device is gone.
 	 */
@@ -1683,9 +1687,9 @@ static void gpio_aggregator_reprobe_work(struct work_struct *work)
 
 /*
  * Runs as the aggregator's device unbinds: when a parent controller takes it
- * down, wait for the parent to come back. The work runs the probe once both
- * unbindings are over, the aggregator's and the parent's: it takes the
- * device lock of each, held until then.
+ * down, wait for the parent to come back. The work runs the probe once the
+ * aggregator's unbinding is over: device_attach() takes the device lock that
+ * is held until then.
  */
 static void gpio_aggregator_unbind(void *data)
 {
@@ -1710,7 +1714,6 @@ static void gpio_aggregator_unbind(void *data)
 
 	INIT_WORK(&reprobe->work, gpio_aggregator_reprobe_work);
 	reprobe->dev = get_device(parents->dev);
-	reprobe->supplier = get_device(parents->links[i]->supplier);
 	queue_work(gpio_aggregator_wq, &reprobe->work);
 }
 
