@@ -7,7 +7,7 @@
 # out/deb/gpio-aggregator-<version>/, never built in the repo:
 #   module/      the DKMS tree of dkms/source.sh (its dkms.conf has the version)
 #   tools/gpio/  the back-end, the units, the boot-time script and its
-#                configuration file, the example udev rule
+#                configuration file, its udev rule, the example udev rule
 #   debian/      the packaging, from the repo's debian/, and a changelog
 # The version is the DKMS tree's: the date and hash of the last commit, "+"
 # when the product files differ from it. Prints the .changes file.
@@ -29,7 +29,7 @@ sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$version\"/" "$stage/module/dkms
 
 mkdir -p "$stage/tools/gpio"
 for f in gpio-vhost-user.c gpio-vhost-user@.service gpio-aggregators gpio-aggregators.service \
-	gpio-aggregators.conf 60-gpio-aggregator.rules; do
+	gpio-aggregators.conf 60-gpio-aggregator.rules 61-gpio-aggregators.rules; do
 	cp -p "$TOP/tools/gpio/$f" "$stage/tools/gpio/$f"
 done
 cp -pR "$TOP/debian" "$stage/debian"

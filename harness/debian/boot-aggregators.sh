@@ -121,16 +121,39 @@ in_root udevadm wait --timeout=30 /dev/gpio-aggregator/late || echo "# no /dev/g
 check "late: once its parent probed, chip of 2 lines, daemon:daemon 640, /dev/gpio-aggregator/late" \
 	node_is late daemon:daemon 640 2
 
-devs="$(dev_of early_a) $(dev_of early_b) $(dev_of late)"
 stop=$(sed -n 's/^ExecStop=//p' "$unit")
+# restarts N: stop and start the unit N times; after each start, all three
+# chips have their owner, mode and link. A chip whose add event udev
+# handled before the service told it what to give the chip is what this
+# catches: on 2026-12-05 the udev rules that the service wrote and made
+# udev reload were missed at one start in 25.
+restarts() {
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		i=$((i + 1))
+		# shellcheck disable=SC2086
+		in_root $stop > /dev/null 2>&1
+		# shellcheck disable=SC2086
+		in_root $start > /dev/null 2>&1
+		if ! { node_is early_a daemon:dialout 660 2 && node_is early_b lp:lp 600 1 &&
+			node_is late daemon:daemon 640 2; }; then
+			echo "# at start $i"
+			return 1
+		fi
+	done
+}
+check "started again 10 times: each time the three chips have their owner, mode and link" \
+	restarts 10
+
+devs="$(dev_of early_a) $(dev_of early_b) $(dev_of late)"
 # shellcheck disable=SC2086
 check "the unit's stop command ($stop) succeeds" in_root $stop
 gone=yes
 for d in $devs; do
 	[ ! -e "/sys/bus/platform/devices/$d" ] || gone="$d stays"
 done
-check "it deletes the aggregators it made ($devs) and their udev rules" \
-	sh -c "[ $(echo "$devs" | wc -w) = 3 ] && [ '$gone' = yes ] && ! ls $r/run/udev/rules.d/61-gpio-aggregator-* 2>/dev/null"
+check "it deletes the aggregators it made ($devs) and what it wrote for udev" \
+	sh -c "[ $(echo "$devs" | wc -w) = 3 ] && [ '$gone' = yes ] && ! ls $r/run/gpio-aggregators/udev/* 2>/dev/null"
 
 in_root udevadm control --exit
 for c in late early; do
