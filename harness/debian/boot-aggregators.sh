@@ -123,10 +123,9 @@ check "late: once its parent probed, chip of 2 lines, daemon:daemon 640, /dev/gp
 
 stop=$(sed -n 's/^ExecStop=//p' "$unit")
 # restarts N: stop and start the unit N times; after each start, all three
-# chips have their owner, mode and link. A chip whose add event udev
-# handled before the service told it what to give the chip is what this
-# catches: on 2026-12-05 the udev rules that the service wrote and made
-# udev reload were missed at one start in 25.
+# chips have their owner, mode and link. When the service still wrote udev
+# rules and made udev reload them (until 2026-12-05), the two chips there
+# at start missed theirs at one start in 25.
 restarts() {
 	i=0
 	while [ "$i" -lt "$1" ]; do
